@@ -1,0 +1,52 @@
+# Co-production CRM. `make run` to use it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app.py
+export CRM_ENV ?= development
+
+.DEFAULT_GOAL := help
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^[^:]*:([a-z-]+):.*## /\1\t/; s/^([a-z-]+):.*## /\1\t/' | column -t -s $$'\t'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install the app
+
+run: $(VENV)/.installed ## Migrate the SQLite database under instance/ and serve on http://127.0.0.1:5000
+	$(BIN)/flask db upgrade
+	$(BIN)/flask crm setup-link
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+demo: $(VENV)/.installed ## Serve the app on a separate demo database filled with believable data
+	rm -f instance/demo.sqlite instance/demo.sqlite-wal instance/demo.sqlite-shm
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/demo.sqlite $(BIN)/flask db upgrade
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/demo.sqlite $(BIN)/flask crm demo
+	DATABASE_URL=sqlite:///$(CURDIR)/instance/demo.sqlite $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev ## Install and run the whole test suite (SQLite; browser tests when Chromium is installed)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(VENV)/.installed-dev ## The suite against PostgreSQL (TEST_DATABASE_URL, default the local `test` database)
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev ## Check style with ruff
+	$(BIN)/ruff check crm tests migrations
+
+include assets/assets.mk
+
+.PHONY: help install run demo test test-postgres lint

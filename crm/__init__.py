@@ -1,0 +1,50 @@
+"""The application factory: wires extensions, blueprints, error pages and CLI — nothing else."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from crm.config import Config, config_from_environment
+from crm.database import configure_engine
+
+
+def create_app(config: Config | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or config_from_environment(app.instance_path))
+
+    from crm import auth, cli, errors, security, templating
+    from crm.extensions import csrf, db, limiter, login_manager, migrate
+
+    from crm.models import load_all
+
+    load_all()
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(_migrations_directory()), render_as_batch=True,
+                     compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+
+    from crm.api import api
+    from crm.views import admin, main, organisations, people, sessions
+    from crm.views import auth as auth_views
+
+    for blueprint in (main.bp, auth_views.bp, people.bp, organisations.bp, sessions.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api)
+    csrf.exempt(api)
+
+    cli.init_app(app)
+    return app
+
+
+def _migrations_directory():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

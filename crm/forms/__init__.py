@@ -1,0 +1,1 @@
+"""WTForms classes, rendered through govuk-frontend-wtf."""

@@ -1,0 +1,125 @@
+"""Enumerations with their display labels. Values are the lower-case slugs used in the API."""
+
+from __future__ import annotations
+
+import enum
+
+
+class LabelledEnum(str, enum.Enum):
+    """A string enum whose members carry a human label: `Member("slug", "Label")`."""
+
+    def __new__(cls, value: str, label: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]
+
+
+class Role(LabelledEnum):
+    ADMIN = "admin", "Administrator"
+    MANAGER = "manager", "Manager"
+    COORDINATOR = "coordinator", "Coordinator"
+    CHAMPION = "champion", "Co-production champion"
+
+
+class PersonType(LabelledEnum):
+    PARENT_CHAMPION = "parent_champion", "Parent champion"
+    PARENT_CARER = "parent_carer", "Parent or carer"
+    VOLUNTEER = "volunteer", "Volunteer"
+    PROFESSIONAL = "professional", "Professional (partner staff)"
+    YOUNG_PERSON = "young_person", "Young person"
+    COMMUNITY_MEMBER = "community_member", "Community member"
+
+
+class PersonStatus(LabelledEnum):
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+    LEFT = "left", "Left the programme"
+
+
+class TagCategory(LabelledEnum):
+    INTEREST = "interest", "Interests"
+    LIVED_EXPERIENCE = "lived_experience", "Lived experience"
+    SKILL = "skill", "Skills"
+    LANGUAGE = "language", "Languages"
+
+
+class ConsentPurpose(LabelledEnum):
+    CONTACT = "contact", "Contact about opportunities"
+    PHOTOS = "photos", "Photographs"
+    QUOTES = "quotes", "Quotes in reports"
+    SHARING = "sharing", "Sharing with a named partner"
+
+
+class ConsentMethod(LabelledEnum):
+    PAPER = "paper", "Paper form"
+    ONLINE = "online", "Online form"
+    VERBAL = "verbal", "Verbally to a member of staff"
+    EMAIL = "email", "By email"
+    API = "api", "Via API"
+
+
+class OrganisationType(LabelledEnum):
+    COUNCIL = "council", "Council"
+    NHS = "nhs", "NHS"
+    VOLUNTARY = "voluntary", "Voluntary sector"
+    UNIVERSITY = "university", "University or research"
+    EARLY_YEARS = "early_years", "School or early-years setting"
+    BUSINESS = "business", "Business"
+    OTHER = "other", "Other"
+
+
+class SessionFormat(LabelledEnum):
+    IN_PERSON = "in_person", "In person"
+    ONLINE = "online", "Online"
+    HYBRID = "hybrid", "Hybrid"
+
+
+class SessionKind(LabelledEnum):
+    CO_DESIGN_WORKSHOP = "co_design_workshop", "Co-design workshop"
+    FOCUS_GROUP = "focus_group", "Focus group"
+    PANEL = "panel", "Panel"
+    KEYNOTE = "keynote", "Keynote"
+    BREAKOUT = "breakout", "Breakout session"
+    STEERING_GROUP = "steering_group", "Steering group"
+    TRAINING = "training", "Training"
+    CONSULTATION = "consultation", "Consultation"
+    MEETING = "meeting", "Meeting"
+    OTHER = "other", "Other"
+
+
+class InvolvementLevel(LabelledEnum):
+    """The ladder of co-production, lowest rung first; `rank` orders them."""
+
+    INFORMING = "informing", "Informing"
+    CONSULTING = "consulting", "Consulting"
+    ENGAGING = "engaging", "Engaging"
+    CO_DESIGNING = "co_designing", "Co-designing"
+    CO_PRODUCING = "co_producing", "Co-producing"
+
+    @property
+    def rank(self) -> int:
+        return list(type(self)).index(self) + 1
+
+
+class AuditAction(LabelledEnum):
+    CREATE = "create", "Created"
+    UPDATE = "update", "Updated"
+    DELETE = "delete", "Deleted"
+    CANCEL = "cancel", "Cancelled"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_OUT = "sign_out", "Signed out"
+    DISABLE = "disable", "Disabled"
+    ENABLE = "enable", "Enabled"
+    TOKEN = "token", "API token created"

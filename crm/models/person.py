@@ -1,0 +1,140 @@
+"""People the programme works with, and what belongs to them alone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crm.extensions import db
+from crm.models.base import TimestampMixin, UTCDateTime, utcnow
+from crm.models.enums import ConsentMethod, ConsentPurpose, PersonStatus, PersonType
+from crm.models.types import enum_type
+
+if TYPE_CHECKING:
+    from crm.models.lists import Tag, Ward
+    from crm.models.organisation import Organisation
+    from crm.models.user import User
+
+person_tags = Table(
+    "person_tags",
+    db.Model.metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Person(TimestampMixin, db.Model):
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100), default="")
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    # Stored lower-cased, so the unique constraint is case-insensitive.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # Stored in E.164 form (+447700900123), so search and duplicate checks compare like with like.
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="SET NULL"), index=True)
+    status: Mapped[PersonStatus] = mapped_column(
+        enum_type(PersonStatus), default=PersonStatus.ACTIVE, index=True
+    )
+    needs_creche: Mapped[bool] = mapped_column(default=False)
+    needs_step_free: Mapped[bool] = mapped_column(default=False)
+    interpreter_language: Mapped[str | None] = mapped_column(String(60))
+    other_needs: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Optimistic locking: an edit based on an old version is refused, not silently applied.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    ward: Mapped[Ward | None] = relationship(lazy="joined")
+    type_links: Mapped[list[PersonTypeLink]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="PersonTypeLink.type"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=person_tags, lazy="selectin")
+    affiliations: Mapped[list[Affiliation]] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="raise"
+    )
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="person",
+        cascade="all, delete-orphan",
+        lazy="raise",
+        order_by="Consent.given_at.desc()",
+    )
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def display_name(self) -> str:
+        """The name to greet someone by: preferred name if they gave one."""
+        if self.preferred_name:
+            return " ".join(p for p in (self.preferred_name, self.last_name) if p)
+        return self.full_name
+
+    @property
+    def types(self) -> list[PersonType]:
+        return [link.type for link in self.type_links]
+
+    @property
+    def has_needs(self) -> bool:
+        return bool(
+            self.needs_creche or self.needs_step_free or self.interpreter_language or self.other_needs
+        )
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class PersonTypeLink(db.Model):
+    __tablename__ = "person_types"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    type: Mapped[PersonType] = mapped_column(enum_type(PersonType), primary_key=True, index=True)
+
+
+class Affiliation(TimestampMixin, db.Model):
+    __tablename__ = "affiliations"
+    __table_args__ = (UniqueConstraint("person_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    job_title: Mapped[str | None] = mapped_column(String(150))
+
+    person: Mapped[Person] = relationship(back_populates="affiliations", lazy="raise")
+    organisation: Mapped[Organisation] = relationship(back_populates="affiliations", lazy="joined")
+
+
+class Consent(db.Model):
+    """One purpose a person agreed to, how and in what words; withdrawal ends it."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[ConsentPurpose] = mapped_column(enum_type(ConsentPurpose))
+    partner_name: Mapped[str | None] = mapped_column(String(200))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    method: Mapped[ConsentMethod] = mapped_column(enum_type(ConsentMethod))
+    wording: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(back_populates="consents", lazy="raise")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="joined")
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None

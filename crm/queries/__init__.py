@@ -1,0 +1,1 @@
+"""Reads: functions returning Select objects or plain rows. Reports aggregate in SQL."""

@@ -1,0 +1,97 @@
+"""Reading people: search and the profile."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from crm.models import Affiliation, Consent, Person, PersonTypeLink, Tag, person_tags
+from crm.models.enums import ConsentPurpose, PersonStatus, PersonType
+from crm.validation import phone_search_forms
+
+
+def search_people(
+    q: str | None = None,
+    *,
+    types: list[str] | None = None,
+    wards: list[int] | None = None,
+    status: str | None = None,
+    organisation_id: int | None = None,
+    tags: list[Tag] | None = None,
+    consent_contact: bool = False,
+) -> Select:
+    """People matching a free-text search (name, email, phone) and simple filters, by name."""
+    query = select(Person)
+    text = (q or "").strip()
+    if text:
+        conditions = []
+        for word in text.split():
+            like = f"%{word.lower()}%"
+            conditions.append(
+                or_(
+                    func.lower(Person.first_name).like(like),
+                    func.lower(Person.last_name).like(like),
+                    func.lower(Person.preferred_name).like(like),
+                    Person.email.like(like),
+                )
+            )
+        word_match = conditions[0] if len(conditions) == 1 else conditions[0].and_(*conditions[1:])
+        phone_forms = phone_search_forms(text)
+        if phone_forms:
+            word_match = or_(word_match, *(Person.phone.like(f"%{form}%") for form in phone_forms))
+        query = query.where(word_match)
+    if types:
+        valid = [t for t in types if t in PersonType.values()]
+        if valid:
+            query = query.where(
+                Person.id.in_(select(PersonTypeLink.person_id).where(PersonTypeLink.type.in_(valid)))
+            )
+    if wards:
+        query = query.where(Person.ward_id.in_(wards))
+    if status and status in PersonStatus.values():
+        query = query.where(Person.status == status)
+    if organisation_id:
+        query = query.where(
+            Person.id.in_(select(Affiliation.person_id).where(Affiliation.organisation_id == organisation_id))
+        )
+    if tags:
+        query = query.where(
+            Person.id.in_(select(person_tags.c.person_id).where(person_tags.c.tag_id.in_([t.id for t in tags])))
+        )
+    if consent_contact:
+        query = query.where(
+            Person.id.in_(
+                select(Consent.person_id).where(
+                    Consent.purpose == ConsentPurpose.CONTACT, Consent.withdrawn_at.is_(None)
+                )
+            )
+        )
+    return query.order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+
+
+def person_profile(person_id: int) -> Person | None:
+    """One person with everything the profile page shows, loaded up front."""
+    from crm.extensions import db
+
+    return db.session.scalar(
+        select(Person)
+        .where(Person.id == person_id)
+        .options(selectinload(Person.affiliations), selectinload(Person.consents))
+    )
+
+
+def contact_consent_ids(person_ids: list[int]) -> set[int]:
+    """Which of these people currently consent to be contacted."""
+    from crm.extensions import db
+
+    if not person_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Consent.person_id).where(
+                Consent.person_id.in_(person_ids),
+                Consent.purpose == ConsentPurpose.CONTACT,
+                Consent.withdrawn_at.is_(None),
+            )
+        )
+    )

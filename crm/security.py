@@ -1,0 +1,48 @@
+"""HTTP security headers and caching rules."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_talisman import Talisman
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+talisman = Talisman()
+
+
+def init_app(app: Flask) -> None:
+    talisman.init_app(
+        app,
+        # HTTPS is the reverse proxy's job; redirecting here would break local use and tests.
+        force_https=False,
+        strict_transport_security=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        session_cookie_http_only=True,
+        session_cookie_samesite="Lax",
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+    )
+
+    @app.after_request
+    def no_store_for_signed_in(response):
+        # Pages with people's details must not linger in shared or back-button caches.
+        if request.endpoint != "static" and (
+            current_user.is_authenticated or request.path.startswith("/api/")
+        ):
+            response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response

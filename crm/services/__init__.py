@@ -1,0 +1,1 @@
+"""Writes. Verb-named functions that take the acting user, flush, audit, and never commit."""

@@ -1,0 +1,87 @@
+"""Normalising and checking contact details. Forms, the API and importers all call these.
+
+Each function returns the stored form of a value, or raises `InvalidValue` with a message that
+says what to fix.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidValue(ValueError):
+    """A value a person typed that cannot be stored; the message says what to fix."""
+
+
+def normalise_email(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        result = validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidValue(
+            "Enter an email address in the correct format, like name@example.com"
+        ) from error
+    return result.normalized.lower()
+
+
+def normalise_phone(value: str | None) -> str | None:
+    """A UK (or international, with +) phone number in E.164 form."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException as error:
+        raise InvalidValue(
+            "Enter a phone number, like 01702 123456, 07911 123456 or +44 7911 123456"
+        ) from error
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidValue(
+            "Enter a real phone number, like 01702 123456, 07911 123456 or +44 7911 123456"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(value: str | None) -> str:
+    """How a stored number is shown: national format for UK numbers, international otherwise."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        return value
+    if number.country_code == 44:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# The UK postcode format (BS 7666), including GIR 0AA; checked after removing spaces.
+_POSTCODE = re.compile(
+    r"^(GIR0AA|[A-PR-UWYZ]([0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPS-UW]|[A-HK-Y][0-9][ABEHMNPRV-Y])"
+    r"[0-9][ABD-HJLNP-UW-Z]{2})$"
+)
+
+
+def normalise_postcode(value: str | None) -> str | None:
+    compact = re.sub(r"\s+", "", (value or "")).upper()
+    if not compact:
+        return None
+    if not _POSTCODE.match(compact):
+        raise InvalidValue("Enter a real UK postcode, like SS1 2AB")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def phone_search_forms(text: str) -> list[str]:
+    """What a typed phone fragment may look like in the stored E.164 column."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 4:
+        return []
+    forms = {digits}
+    if digits.startswith("0"):
+        forms.add("44" + digits[1:])
+    return sorted(forms)

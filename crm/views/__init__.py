@@ -1,0 +1,1 @@
+"""Thin blueprints: load → check → call a service → commit once → render or redirect."""

@@ -1,0 +1,201 @@
+"""People: list and search, profile, create, edit, affiliations and consents."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from crm.extensions import db
+from crm.forms.common import EmptyForm, apply_service_errors
+from crm.forms.people import AffiliationForm, ConsentForm, PersonForm
+from crm.models import Affiliation, Consent, Organisation, Person, Tag, Ward
+from crm.models.enums import PersonStatus, PersonType, TagCategory
+from crm.permissions import PEOPLE_CREATE, PEOPLE_EDIT, PEOPLE_VIEW, requires
+from crm.queries.pagination import paginate, parse_page_args
+from crm.queries.people import contact_consent_ids, person_profile, search_people
+from crm.services import people as people_service
+from crm.services.errors import Conflict, InvalidInput
+from crm.views.helpers import get_or_404
+
+bp = Blueprint("people", __name__, url_prefix="/people")
+
+
+def _ward_choices():
+    return [(w.id, w.name) for w in db.session.scalars(select(Ward).order_by(Ward.name))]
+
+
+def _prepare(form: PersonForm) -> None:
+    form.ward_id.set_choices(_ward_choices())
+    tags = db.session.scalars(select(Tag).order_by(Tag.name)).all()
+    for category, field_name in PersonForm.TAG_FIELDS.items():
+        getattr(form, field_name).choices = [(t.id, t.name) for t in tags if t.category == TagCategory(category)]
+
+
+@bp.get("/")
+@requires(PEOPLE_VIEW)
+def index():
+    page, per_page = parse_page_args(request.args, current_app.config["PER_PAGE"])
+    ward_ids = [int(w) for w in request.args.getlist("ward") if w.isdigit()]
+    query = search_people(
+        request.args.get("q"),
+        types=request.args.getlist("type"),
+        wards=ward_ids,
+        status=request.args.get("status") or None,
+    )
+    results = paginate(query, page, per_page)
+    return render_template(
+        "people/index.html",
+        results=results,
+        wards=_ward_choices(),
+        person_types=PersonType,
+        statuses=PersonStatus,
+        selected_wards=ward_ids,
+        consenting=contact_consent_ids([p.id for p in results.items]),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires(PEOPLE_CREATE)
+def new():
+    form = PersonForm()
+    _prepare(form)
+    if form.validate_on_submit():
+        try:
+            person = people_service.create_person(form.person_data(), current_user)
+        except InvalidInput as error:
+            db.session.rollback()
+            apply_service_errors(form, error, {"tags": "interest_tags"})
+        else:
+            db.session.commit()
+            flash(f"{person.full_name} has been added.", "success")
+            return redirect(url_for("people.show", person_id=person.id))
+    return render_template("people/form.html", form=form, person=None)
+
+
+@bp.get("/<int:person_id>")
+@requires(PEOPLE_VIEW)
+def show(person_id: int):
+    person = person_profile(person_id)
+    if person is None:
+        abort(404)
+    affiliation_form = AffiliationForm()
+    affiliation_form.organisation_id.choices = [
+        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+    ]
+    return render_template(
+        "people/show.html",
+        person=person,
+        affiliation_form=affiliation_form,
+        consent_form=ConsentForm(),
+        confirm_form=EmptyForm(),
+        timeline=[],
+    )
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@requires(PEOPLE_EDIT)
+def edit(person_id: int):
+    person = get_or_404(Person, person_id)
+    form = PersonForm(obj=person) if request.method == "GET" else PersonForm()
+    _prepare(form)
+    if request.method == "GET":
+        form.person_types.data = [t.value for t in person.types]
+        form.status.data = person.status.value
+        form.ward_id.data = person.ward_id
+        for category, field_name in PersonForm.TAG_FIELDS.items():
+            getattr(form, field_name).data = [t.id for t in person.tags if t.category == TagCategory(category)]
+        form.version.data = str(person.version)
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
+            changed = people_service.update_person(person, form.person_data(), current_user, expected_version=expected)
+        except InvalidInput as error:
+            db.session.rollback()
+            apply_service_errors(form, error, {"tags": "interest_tags"})
+        except Conflict as error:
+            db.session.rollback()
+            flash(error.message, "info")
+            return redirect(url_for("people.edit", person_id=person_id))
+        else:
+            db.session.commit()
+            flash("Changes saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("people.show", person_id=person.id))
+    return render_template("people/form.html", form=form, person=person)
+
+
+@bp.post("/<int:person_id>/affiliations")
+@requires(PEOPLE_EDIT)
+def add_affiliation(person_id: int):
+    person = person_profile(person_id) or abort(404)
+    form = AffiliationForm()
+    form.organisation_id.choices = [(o.id, o.name) for o in db.session.scalars(select(Organisation))]
+    if not form.validate_on_submit():
+        flash("Choose an organisation to add.", "info")
+        return redirect(url_for("people.show", person_id=person_id, _anchor="affiliations"))
+    current = [{"organisation_id": a.organisation_id, "job_title": a.job_title} for a in person.affiliations]
+    current = [a for a in current if a["organisation_id"] != form.organisation_id.data]
+    current.append({"organisation_id": form.organisation_id.data, "job_title": form.job_title.data})
+    people_service.update_person(person, {"affiliations": current}, current_user)
+    db.session.commit()
+    flash("Affiliation saved.", "success")
+    return redirect(url_for("people.show", person_id=person_id, _anchor="affiliations"))
+
+
+@bp.post("/<int:person_id>/affiliations/<int:affiliation_id>/remove")
+@requires(PEOPLE_EDIT)
+def remove_affiliation(person_id: int, affiliation_id: int):
+    person = person_profile(person_id) or abort(404)
+    affiliation = get_or_404(Affiliation, affiliation_id)
+    if affiliation.person_id != person.id or not EmptyForm().validate_on_submit():
+        abort(404 if affiliation.person_id != person.id else 400)
+    remaining = [
+        {"organisation_id": a.organisation_id, "job_title": a.job_title}
+        for a in person.affiliations if a.id != affiliation.id
+    ]
+    people_service.update_person(person, {"affiliations": remaining}, current_user)
+    db.session.commit()
+    flash("Affiliation removed.", "success")
+    return redirect(url_for("people.show", person_id=person_id, _anchor="affiliations"))
+
+
+@bp.post("/<int:person_id>/consents")
+@requires(PEOPLE_EDIT)
+def add_consent(person_id: int):
+    person = get_or_404(Person, person_id)
+    form = ConsentForm()
+    if form.validate_on_submit():
+        try:
+            people_service.record_consent(
+                person, form.purpose.data, form.method.data, form.wording.data, current_user,
+                partner_name=form.partner_name.data,
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            apply_service_errors(form, error)
+        else:
+            db.session.commit()
+            flash("Consent recorded.", "success")
+            return redirect(url_for("people.show", person_id=person_id, _anchor="consent"))
+    return render_template("people/consent.html", person=person, form=form), 400 if form.errors else 200
+
+
+@bp.get("/<int:person_id>/consents/new")
+@requires(PEOPLE_EDIT)
+def new_consent(person_id: int):
+    person = get_or_404(Person, person_id)
+    return render_template("people/consent.html", person=person, form=ConsentForm())
+
+
+@bp.post("/<int:person_id>/consents/<int:consent_id>/withdraw")
+@requires(PEOPLE_EDIT)
+def withdraw_consent(person_id: int, consent_id: int):
+    consent = get_or_404(Consent, consent_id)
+    if consent.person_id != person_id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    people_service.withdraw_consent(consent, current_user)
+    db.session.commit()
+    flash("Consent withdrawn. It is kept in the record with the date it ended.", "success")
+    return redirect(url_for("people.show", person_id=person_id, _anchor="consent"))

@@ -1,0 +1,118 @@
+"""Fixtures: one app and schema per run (built by the migrations), each test in a transaction
+that is rolled back at the end. Set TEST_DATABASE_URL to run against PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
+
+from crm import create_app
+from crm.config import TestConfig
+from crm.extensions import db as _db
+from crm.extensions import limiter
+from crm.models.enums import Role
+from tests.factories import PASSWORD, UserFactory
+
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="flask_limiter")
+
+
+def reset_database(url: str) -> None:
+    """Drop everything in a PostgreSQL test database, so the migrations start from empty."""
+    if not url.startswith(("postgresql", "postgres")):
+        return
+    engine = sa.create_engine(TestConfig(SQLALCHEMY_DATABASE_URI=url).SQLALCHEMY_DATABASE_URI)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app():
+    config = TestConfig()
+    reset_database(config.SQLALCHEMY_DATABASE_URI)
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """The database, inside a transaction rolled back after the test (commits become savepoints)."""
+    with app.app_context():
+        connection = _db.engine.connect()
+        transaction = connection.begin()
+        original = _db.session
+        # A plain Session bound to this connection (Flask-SQLAlchemy's own would pick the engine),
+        # scoped like Flask-SQLAlchemy's to the app context.
+        _db.session = orm.scoped_session(
+            orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        limiter.reset()
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(response) -> str:
+    """The CSRF token in a rendered form."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', response.get_data(as_text=True))
+    if not match:
+        match = re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True))
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(client, db):
+    """Sign the test client in as a new user with `role`; returns the user."""
+
+    def login(role: Role | str = Role.ADMIN, **kwargs):
+        user = UserFactory(role=Role(role), **kwargs)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = user.session_token
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+@pytest.fixture
+def post_form(client):
+    """POST a form the way a browser would: fetch the page, take its CSRF token, submit."""
+
+    def post(url: str, data: dict | None = None, *, form_url: str | None = None, **kwargs):
+        page = client.get(form_url or url)
+        payload = {"csrf_token": csrf_token(page), **(data or {})}
+        return client.post(url, data=payload, **kwargs)
+
+    return post
+
+
+__all__ = ["PASSWORD", "csrf_token"]
