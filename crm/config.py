@@ -92,6 +92,8 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     """Tests: a fixed secret, plain-HTTP cookies, the database from TEST_DATABASE_URL."""
 
+    __test__ = False  # not a pytest test class, despite the name
+
     ENV_NAME = "test"
     TESTING = True
     SESSION_COOKIE_SECURE = False
@@ -120,11 +122,6 @@ def config_from_environment(instance_path: str) -> Config:
     if name not in CONFIGS:
         raise ConfigError(f"CRM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
     return CONFIGS[name](instance_path)
-
-
-def test_database_url() -> str | None:
-    """The database the test suite should use, if not an in-memory SQLite one."""
-    return os.environ.get("TEST_DATABASE_URL")
 
 
 def normalise_database_url(url: str) -> str:

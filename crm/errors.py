@@ -47,6 +47,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.response is not None:
+            return error.response
         status = error.code or 500
         if request.path.startswith("/api/"):
             code = (error.name or "error").lower().replace(" ", "_")

@@ -19,11 +19,9 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
-talisman = Talisman()
-
-
 def init_app(app: Flask) -> None:
-    talisman.init_app(
+    # One Talisman per app: it keeps its options on the instance.
+    Talisman(
         app,
         # HTTPS is the reverse proxy's job; redirecting here would break local use and tests.
         force_https=False,

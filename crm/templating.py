@@ -64,6 +64,7 @@ def init_app(app: Flask) -> None:
             ),
         ]
     )
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)

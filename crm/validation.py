@@ -7,6 +7,7 @@ says what to fix.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -85,3 +86,26 @@ def phone_search_forms(text: str) -> list[str]:
     if digits.startswith("0"):
         forms.add("44" + digits[1:])
     return sorted(forms)
+
+
+def normalise_web_address(value: str | None) -> str | None:
+    """An http(s) address; `example.org/page` gets https:// in front. Anything else (javascript:,
+    ftp:, spaces) is refused, because these addresses are shown as links."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    message = "Enter a web address starting with http:// or https://, like https://example.org"
+    if re.search(r"\s", value):
+        raise InvalidValue(message)
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value) and not value.lower().startswith(
+        ("javascript:", "data:", "mailto:", "vbscript:")
+    ):
+        value = "https://" + value
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError as error:
+        raise InvalidValue(message) from error
+    if parts.scheme.lower() not in ("http", "https") or not ("." in host or host == "localhost"):
+        raise InvalidValue(message)
+    return value

@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
@@ -33,11 +34,24 @@ def reset_database(url: str) -> None:
     engine.dispose()
 
 
+class RequestIsolatingClient(FlaskClient):
+    """Each request gets its own app context, as in production: a fresh `g` (so the signed-in
+    user is looked up again) and its own database session, though on the test's connection."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # Objects the test loaded may have been changed by the request.
+        _db.session.expire_all()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app():
     config = TestConfig()
     reset_database(config.SQLALCHEMY_DATABASE_URI)
     app = create_app(config)
+    app.test_client_class = RequestIsolatingClient
     with app.app_context():
         upgrade()
     yield app

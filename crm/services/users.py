@@ -77,6 +77,16 @@ def change_password(user: User, current: str, new: str, actor) -> None:
     audit.record(actor, AuditAction.UPDATE, user, ["password"])
 
 
+def reset_password(user: User, new_password: str, actor) -> None:
+    """An administrator sets a new password for someone; their existing sessions end."""
+    problem = password_problem(new_password or "", email=user.email)
+    if problem:
+        raise InvalidInput({"new_password": problem})
+    user.password_hash = hash_password(new_password)
+    user.rotate_session_token()
+    audit.record(actor, AuditAction.UPDATE, user, ["password"], detail="password reset")
+
+
 def update_user(user: User, *, name: str, role: Role, actor) -> None:
     if user.id == actor.id and Role(role) != Role.ADMIN:
         raise InvalidInput({"role": "You cannot remove your own administrator role"})

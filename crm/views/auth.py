@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from crm.extensions import db, limiter
@@ -41,7 +51,7 @@ def _too_many_attempts(_limit):
     form.email.errors = [
         "Too many sign-in attempts. Wait 15 minutes and try again, or ask an administrator."
     ]
-    return render_template("auth/sign_in.html", form=form), 429
+    return make_response(render_template("auth/sign_in.html", form=form), 429)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -114,7 +124,7 @@ def account():
         else:
             db.session.commit()
             # The session token changed: sign in again on this device only.
-            login_user(current_user)
+            login_user(current_user._get_current_object())
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/account.html", form=form)

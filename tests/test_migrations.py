@@ -1,0 +1,72 @@
+"""The migrations build the schema the models describe, forwards and backwards, on the database
+the suite runs against (SQLite by default, PostgreSQL with TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+
+from crm import create_app
+from crm.config import TestConfig
+from crm.extensions import db
+
+
+@pytest.fixture
+def empty_database(tmp_path, app):
+    """A new, empty database of the same kind as the suite's."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    name = f"crm_migrations_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _tables(engine) -> set[str]:
+    return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def test_there_is_one_head(app):
+    with app.app_context():
+        script = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config())
+        assert len(script.get_heads()) == 1
+
+
+def test_upgrade_downgrade_upgrade_and_models_match(empty_database):
+    migration_app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=empty_database))
+    with migration_app.app_context():
+        upgrade()
+        engine = db.engine
+        assert {"people", "sessions", "organisations", "users", "audit_events"} <= _tables(engine)
+        with engine.connect() as connection:
+            wards = connection.execute(sa.text("SELECT count(*) FROM wards")).scalar()
+        assert wards == 17
+
+        downgrade(revision="base")
+        assert _tables(engine) == set()
+
+        upgrade()
+        with engine.connect() as connection:
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "render_as_batch": True}
+            )
+            differences = compare_metadata(context, db.metadata)
+            if engine.dialect.name == "sqlite":
+                fk_problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                assert fk_problems == []
+        assert differences == [], f"models and migrations disagree: {differences}"
+        engine.dispose()
