@@ -56,7 +56,7 @@ class DayField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as error:
-            raise ValueError(f"{self.label.text} must be a real date, like 2025-03-31") from error
+            raise ValueError(f"Enter a real date for ‘{self.label.text}’, like 2025-03-31") from error
 
 
 def role_items() -> list[dict]:
@@ -112,21 +112,21 @@ class ResetPasswordForm(FlaskForm):
 
 
 class WardForm(FlaskForm):
-    name = _name_field("Ward name", "the ward's name", 100)
+    name = _name_field("Ward name", "the ward’s name", 100)
     is_priority = BooleanField("Priority ward", widget=GovCheckboxInput(),
                                description="A ward the programme especially wants to reach")
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 class ThemeForm(FlaskForm):
-    name = _name_field("Theme name", "the theme's name", 100)
+    name = _name_field("Theme name", "the theme’s name", 100)
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
 class TagForm(FlaskForm):
     category = RadioField("Category", choices=TagCategory.choices(), widget=GovRadioInput(),
                           validators=[InputRequired("Choose a category")])
-    name = _name_field("Tag name", "the tag's name", 100)
+    name = _name_field("Tag name", "the tag’s name", 100)
     submit = SubmitField("Add tag", widget=GovSubmitInput())
 
 

@@ -45,7 +45,8 @@ def index():
 @requires(USERS_MANAGE)
 def accounts():
     page, per_page = parse_page_args(request.args, current_app.config["PER_PAGE"])
-    return render_template("admin/accounts.html", results=paginate(staff_accounts(), page, per_page))
+    results = paginate(staff_accounts(), page, per_page)
+    return render_template("admin/accounts.html", results=results)
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
@@ -262,7 +263,7 @@ def tags():
             flash(f"{tag.name} added to {tag.category.label.lower()}.", "success")
             return redirect(url_for("admin.tags"))
     all_tags = db.session.scalars(select(Tag).order_by(func.lower(Tag.name))).all()
-    groups = [(category, [t for t in all_tags if t.category == category]) for category in TagCategory]
+    groups = [(c, [t for t in all_tags if t.category == c]) for c in TagCategory]
     return render_template("admin/tags.html", groups=groups, form=form)
 
 
