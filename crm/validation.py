@@ -91,10 +91,12 @@ def phone_search_forms(text: str) -> list[str]:
 def normalise_web_address(value: str | None) -> str | None:
     """An http(s) address; `example.org/page` gets https:// in front. Anything else (javascript:,
     ftp:, spaces) is refused, because these addresses are shown as links."""
+    message = "Enter a web address starting with http:// or https://, like https://example.org"
+    if value is not None and not isinstance(value, str):
+        raise InvalidValue(message)
     value = (value or "").strip()
     if not value:
         return None
-    message = "Enter a web address starting with http:// or https://, like https://example.org"
     if re.search(r"\s", value):
         raise InvalidValue(message)
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value) and not value.lower().startswith(

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
@@ -32,11 +37,15 @@ class OrganisationForm(FlaskForm):
     )
     website = StringField(
         "Website (optional)", widget=GovTextInput(),
-        validators=[Length(max=300, message="Website must be 300 characters or fewer"), _web_address],
+        validators=[
+            Length(max=300, message="Website must be 300 characters or fewer"), _web_address
+        ],
     )
     notes = TextAreaField(
         "Notes (optional)", widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000, message="Notes must be 5,000 characters or fewer")],
+        validators=[
+            Optional(), Length(max=5000, message="Notes must be 5,000 characters or fewer")
+        ],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -29,7 +29,11 @@ LEVEL_HINT = (
     "together) < co-producing (we share power and delivery)."
 )
 
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m?\.?$|^(\d{1,2})[:.](\d{2})$|^(\d{1,2})(\d{2})$")
+_TIME = re.compile(
+    r"^(\d{1,2})(?:[:.](\d{2}))?\s*([ap])\.?m?\.?$"  # 2pm, 2.30pm
+    r"|^(\d{1,2})(?:[:.](\d{2}))?$"  # 14, 14:30, 9.30
+    r"|^(\d{1,2})(\d{2})$"  # 930, 1430
+)
 
 
 def parse_time(text: str | None) -> time | None:
@@ -40,19 +44,19 @@ def parse_time(text: str | None) -> time | None:
     match = _TIME.match(value)
     if not match:
         raise ValueError(text)
-    twelve_hour_hour, twelve_hour_minute, half, hour, minute, compact_hour, compact_minute = match.groups()
+    clock_hour, clock_minute, half, hour, minute, compact_hour, compact_minute = match.groups()
     if half:
-        hour_number = int(twelve_hour_hour)
+        hour_number = int(clock_hour)
         if not 1 <= hour_number <= 12:
             raise ValueError(text)
         hour_number = hour_number % 12 + (12 if half == "p" else 0)
-        return time(hour_number, _minute(twelve_hour_minute or "0", text))
+        return time(hour_number, _minute(clock_minute or "0", text))
     hour_text = hour if hour is not None else compact_hour
-    minute_text = minute if minute is not None else compact_minute
+    minute_text = minute if hour is not None else compact_minute
     hour_number = int(hour_text)
     if hour_number > 23:
         raise ValueError(text)
-    return time(hour_number, _minute(minute_text, text))
+    return time(hour_number, _minute(minute_text or "0", text))
 
 
 def _minute(text: str, original: str | None) -> int:
@@ -60,6 +64,10 @@ def _minute(text: str, original: str | None) -> int:
     if minute > 59:
         raise ValueError(original)
     return minute
+
+
+def _max_length(length: int, label: str) -> Length:
+    return Length(max=length, message=f"{label} must be {length:,} characters or fewer")
 
 
 class TimeTextField(StringField):
@@ -130,7 +138,8 @@ class DayMonthYearField(Field):
         if self.raw_data is None:
             return
         day, month, year = self.raw_data
-        names = [name for name, part in zip(("day", "month", "year"), self.raw_data, strict=True) if not part]
+        parts = zip(("day", "month", "year"), self.raw_data, strict=True)
+        names = [name for name, part in parts if not part]
         if len(names) == 3:
             raise ValidationError(self.missing)
         if names:
@@ -159,11 +168,13 @@ class ChoiceOfIdField(OptionalIntSelectField):
 class SessionForm(FlaskForm):
     title = StringField(
         "Title", widget=GovTextInput(),
-        validators=[DataRequired("Enter a title"), Length(max=200, message="Title must be 200 characters or fewer")],
+        validators=[DataRequired("Enter a title"), _max_length(200, "Title")],
     )
     event_id = ChoiceOfIdField("Event (optional)", blank="Not part of an event")
     date = DayMonthYearField("Date", missing="Enter the date of the session")
-    start_time = TimeTextField("Start time", missing="Enter a start time, like 10:00", example="10:00")
+    start_time = TimeTextField(
+        "Start time", missing="Enter a start time, like 10:00", example="10:00"
+    )
     end_time = TimeTextField("End time", missing="Enter an end time, like 12:30", example="12:30")
     format = RadioField(
         "Format", choices=SessionFormat.choices(), widget=GovRadioInput(), validate_choice=False,
@@ -171,7 +182,8 @@ class SessionForm(FlaskForm):
     )
     kind = SelectField(
         "Kind of session", choices=[("", "Choose the kind of session"), *SessionKind.choices()],
-        widget=GovSelect(), validate_choice=False, validators=[DataRequired("Choose the kind of session")],
+        widget=GovSelect(), validate_choice=False,
+        validators=[DataRequired("Choose the kind of session")],
     )
     theme_id = ChoiceOfIdField("Theme (optional)", blank="No theme")
     involvement_level = RadioField(
@@ -181,22 +193,24 @@ class SessionForm(FlaskForm):
     )
     location = StringField(
         "Location (optional)", widget=GovTextInput(),
-        validators=[Optional(), Length(max=300, message="Location must be 300 characters or fewer")],
+        validators=[Optional(), _max_length(300, "Location")],
     )
     meeting_link = StringField(
         "Meeting link (optional)", widget=GovTextInput(),
-        validators=[Length(max=500, message="Meeting link must be 500 characters or fewer")],
+        validators=[_max_length(500, "Meeting link")],
     )
-    organiser_organisation_id = ChoiceOfIdField("Organiser (optional)", blank="No organiser recorded")
+    organiser_organisation_id = ChoiceOfIdField(
+        "Organiser (optional)", blank="No organiser recorded"
+    )
     capacity = PlacesField("Capacity (optional)", what="Capacity", blank=None)
     creche_places = PlacesField("Creche places", what="Creche places", blank=0, default="0")
     description = TextAreaField(
         "Description (optional)", widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000, message="Description must be 5,000 characters or fewer")],
+        validators=[Optional(), _max_length(5000, "Description")],
     )
     notes = TextAreaField(
         "Notes (optional)", widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000, message="Notes must be 5,000 characters or fewer")],
+        validators=[Optional(), _max_length(5000, "Notes")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
@@ -260,7 +274,7 @@ class SessionForm(FlaskForm):
 class CancelSessionForm(FlaskForm):
     reason = TextAreaField(
         "Reason (optional)", widget=GovTextArea(),
-        validators=[Optional(), Length(max=300, message="Reason must be 300 characters or fewer")],
+        validators=[Optional(), _max_length(300, "Reason")],
     )
     submit = SubmitField("Yes, cancel this session", widget=GovSubmitInput())
 
@@ -268,14 +282,10 @@ class CancelSessionForm(FlaskForm):
 class EventForm(FlaskForm):
     name = StringField(
         "Name", widget=GovTextInput(),
-        validators=[DataRequired("Enter the event's name"), Length(max=200, message="Name must be 200 characters or fewer")],
+        validators=[DataRequired("Enter the event's name"), _max_length(200, "Name")],
     )
     description = TextAreaField(
         "Description (optional)", widget=GovTextArea(),
-        validators=[Optional(), Length(max=5000, message="Description must be 5,000 characters or fewer")],
+        validators=[Optional(), _max_length(5000, "Description")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
-
-
-def today() -> date:
-    return date.today()

@@ -29,7 +29,8 @@ def search_organisations(q: str | None = None, *, type: str | None = None) -> Se
     text = (q or "").strip().lower()
     if text:
         for word in text.split():
-            query = query.where(func.lower(Organisation.name).like(f"%{_escape(word)}%", escape="\\"))
+            pattern = f"%{_escape(word)}%"
+            query = query.where(func.lower(Organisation.name).like(pattern, escape="\\"))
     if type and type in OrganisationType.values():
         query = query.where(Organisation.type == type)
     return query.order_by(func.lower(Organisation.name), Organisation.id)
@@ -50,7 +51,10 @@ def organised_sessions(organisation_id: int, limit: int = 20) -> tuple[list[Sess
     where = Session.organiser_organisation_id == organisation_id
     total = db.session.scalar(select(func.count(Session.id)).where(where)) or 0
     recent = db.session.scalars(
-        select(Session).where(where).order_by(Session.date.desc(), Session.start_time.desc()).limit(limit)
+        select(Session)
+        .where(where)
+        .order_by(Session.date.desc(), Session.start_time.desc())
+        .limit(limit)
     ).all()
     return list(recent), total
 

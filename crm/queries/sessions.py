@@ -48,7 +48,9 @@ class SessionFilters:
     @property
     def active(self) -> bool:
         """True when anything other than the upcoming/past choice narrows the list."""
-        return any((self.q, self.theme_id, self.kind, self.level, self.organisation_id, self.event_id))
+        return any(
+            (self.q, self.theme_id, self.kind, self.level, self.organisation_id, self.event_id)
+        )
 
 
 def search_sessions(filters: SessionFilters, today: date | None = None) -> Select:

@@ -12,6 +12,7 @@ from crm.models import Organisation
 from crm.models.enums import AuditAction, OrganisationType
 from crm.services import audit
 from crm.services.errors import InvalidInput
+from crm.validation import InvalidValue, normalise_web_address
 
 FIELDS = ("name", "type", "website", "notes")
 
@@ -29,6 +30,15 @@ def _clean(data: Mapping[str, Any], organisation: Organisation | None) -> dict[s
                 value = OrganisationType(value)
             except ValueError:
                 problems["type"] = "Choose the type of organisation"
+                continue
+        if key == "website":
+            try:
+                value = normalise_web_address(value)
+            except InvalidValue as error:
+                problems["website"] = str(error)
+                continue
+            if value and len(value) > 300:
+                problems["website"] = "Website must be 300 characters or fewer"
                 continue
         clean[key] = value or None
     if organisation is None or "name" in clean:

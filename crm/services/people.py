@@ -73,7 +73,7 @@ def _clean(data: Mapping[str, Any], person: Person | None) -> dict[str, Any]:
         clean[key] = value
     if person is None or "first_name" in clean:
         if not clean.get("first_name"):
-            problems["first_name"] = "Enter a first name"
+            problems.setdefault("first_name", "Enter a first name")
     if "last_name" in clean and clean["last_name"] is None:
         clean["last_name"] = ""
     email = clean.get("email")

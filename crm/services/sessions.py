@@ -14,6 +14,7 @@ from crm.models.base import utcnow
 from crm.models.enums import AuditAction, InvolvementLevel, SessionFormat, SessionKind
 from crm.services import audit
 from crm.services.errors import InvalidInput
+from crm.validation import InvalidValue, normalise_web_address
 
 FIELDS = (
     "title", "event_id", "date", "start_time", "end_time", "format", "kind", "theme_id",
@@ -30,6 +31,9 @@ _MESSAGES = {
     "theme_id": "Choose a theme from the list",
     "organiser_organisation_id": "Choose an organisation from the list",
 }
+# Column lengths, so too-long text is a message rather than a database error.
+_LENGTHS = {"title": 200, "location": 300, "meeting_link": 500}
+MAX_PLACES = 10000
 
 
 def _parse(key: str, value: Any) -> Any:
@@ -52,9 +56,11 @@ def _parse(key: str, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError
         value = int(value)
-        if value < 0:
+        if not 0 <= value <= MAX_PLACES:
             raise ValueError
         return value
+    if key == "meeting_link":
+        return normalise_web_address(value)
     if isinstance(value, str):
         value = value.strip()
     return value or None
@@ -68,13 +74,15 @@ def _clean(data: Mapping[str, Any], session: Session | None) -> dict[str, Any]:
             continue
         try:
             clean[key] = _parse(key, data[key])
+        except InvalidValue as error:
+            problems[key] = str(error)
         except (ValueError, TypeError):
             problems[key] = _MESSAGES.get(key) or {
                 "date": "Enter a real date",
                 "start_time": "Enter a start time, like 10:00",
                 "end_time": "Enter an end time, like 12:30",
-                "capacity": "Capacity must be a whole number, 0 or more",
-                "creche_places": "Creche places must be a whole number, 0 or more",
+                "capacity": f"Capacity must be a whole number from 0 to {MAX_PLACES}",
+                "creche_places": f"Creche places must be a whole number from 0 to {MAX_PLACES}",
             }.get(key, "This value is not allowed")
     required = ("title", "date", "start_time", "end_time", "format", "kind", "involvement_level")
     for key in required:
@@ -87,11 +95,14 @@ def _clean(data: Mapping[str, Any], session: Session | None) -> dict[str, Any]:
                 "start_time": "Enter a start time, like 10:00",
                 "end_time": "Enter an end time, like 12:30",
             }.get(key) or _MESSAGES[key]
-    if clean.get("title") and len(clean["title"]) > 200:
-        problems["title"] = "Title must be 200 characters or fewer"
+    for key, length in _LENGTHS.items():
+        if isinstance(clean.get(key), str) and len(clean[key]) > length and key not in problems:
+            label = key.replace("_", " ").capitalize()
+            problems[key] = f"{label} must be {length} characters or fewer"
     start = clean.get("start_time", session.start_time if session else None)
     end = clean.get("end_time", session.end_time if session else None)
-    if start and end and "end_time" not in problems and "start_time" not in problems and end <= start:
+    times_ok = "end_time" not in problems and "start_time" not in problems
+    if start and end and times_ok and end <= start:
         problems["end_time"] = "End time must be after the start time"
     if problems:
         raise InvalidInput(problems)
@@ -104,7 +115,8 @@ def create_session(data: Mapping[str, Any], actor) -> Session:
     session = Session(**clean)
     db.session.add(session)
     db.session.flush()
-    audit.record(actor, AuditAction.CREATE, session, [k for k, v in clean.items() if v not in (None, "")])
+    given = [key for key, value in clean.items() if value not in (None, "")]
+    audit.record(actor, AuditAction.CREATE, session, given)
     return session
 
 
@@ -152,6 +164,8 @@ def update_event(event: Event, name: str, description: str | None, actor) -> lis
     name = (name or "").strip()
     if not name:
         raise InvalidInput({"name": "Enter the event's name"})
+    if len(name) > 200:
+        raise InvalidInput({"name": "Name must be 200 characters or fewer"})
     clash = select(Event.id).where(func.lower(Event.name) == name.lower(), Event.id != event.id)
     if db.session.scalar(clash):
         raise InvalidInput({"name": "An event with this name already exists"})
