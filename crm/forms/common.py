@@ -30,6 +30,13 @@ class OptionalIntSelectField(SelectField):
     def set_choices(self, pairs) -> None:
         self.choices = [("", self.blank)] + [(str(value), label) for value, label in pairs]
 
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Choose an option from the list") from None
+
     def pre_validate(self, form):
         if self.data is None:
             return

@@ -154,15 +154,7 @@ class DayMonthYearField(Field):
             raise ValidationError("Enter a real date") from None
 
 
-class ChoiceOfIdField(OptionalIntSelectField):
-    """An optional choice of a record by id that says plainly when the id is not one of ours."""
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Choose an option from the list") from None
 
 
 class SessionForm(FlaskForm):
@@ -170,7 +162,7 @@ class SessionForm(FlaskForm):
         "Title", widget=GovTextInput(),
         validators=[DataRequired("Enter a title"), _max_length(200, "Title")],
     )
-    event_id = ChoiceOfIdField("Event (optional)", blank="Not part of an event")
+    event_id = OptionalIntSelectField("Event (optional)", blank="Not part of an event")
     date = DayMonthYearField("Date", missing="Enter the date of the session")
     start_time = TimeTextField(
         "Start time", missing="Enter a start time, like 10:00", example="10:00"
@@ -185,7 +177,7 @@ class SessionForm(FlaskForm):
         widget=GovSelect(), validate_choice=False,
         validators=[DataRequired("Choose the kind of session")],
     )
-    theme_id = ChoiceOfIdField("Theme (optional)", blank="No theme")
+    theme_id = OptionalIntSelectField("Theme (optional)", blank="No theme")
     involvement_level = RadioField(
         "Involvement level", choices=InvolvementLevel.choices(), widget=GovRadioInput(),
         validate_choice=False, validators=[InputRequired("Choose the involvement level")],
@@ -199,7 +191,7 @@ class SessionForm(FlaskForm):
         "Meeting link (optional)", widget=GovTextInput(),
         validators=[_max_length(500, "Meeting link")],
     )
-    organiser_organisation_id = ChoiceOfIdField(
+    organiser_organisation_id = OptionalIntSelectField(
         "Organiser (optional)", blank="No organiser recorded"
     )
     capacity = PlacesField("Capacity (optional)", what="Capacity", blank=None)
