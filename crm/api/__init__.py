@@ -1,31 +1,31 @@
-"""The JSON API under /api/v1 (token auth)."""
+"""The JSON API under /api/v1: bearer-token auth, JSON in and out, an OpenAPI document."""
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, g, request
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @api.before_request
-def require_bearer_token():
-    """The API is for programs holding a token. A browser's sign-in cookie is not enough: the
-    blueprint is exempt from CSRF checks, so accepting the cookie here would let another site
-    act as the signed-in user."""
+def authenticate_with_token():
+    """Only the bearer token says who is asking. A browser's sign-in cookie is not enough: the
+    blueprint is exempt from CSRF checks, so honouring the cookie would let another site act as
+    the signed-in user; and a request carrying both must act as the token's user."""
+    from crm.extensions import login_manager
     from crm.permissions import permission_of
+    from crm.services.users import user_for_token
 
-    view = api_view(request.endpoint)
+    view = current_app.view_functions.get(request.endpoint or "")
     if view is None or permission_of(view) is None:
         return None
-    if not request.headers.get("Authorization", "").startswith("Bearer "):
-        from crm.extensions import login_manager
-
+    header = request.headers.get("Authorization", "")
+    user = None
+    if header.startswith("Bearer "):
+        user = user_for_token(header.removeprefix("Bearer ").strip())
+    if user is None:
         return login_manager.unauthorized()
+    # Flask-Login keeps the request's user here; setting it skips the cookie-based loader.
+    g._login_user = user
     return None
-
-
-def api_view(endpoint: str | None):
-    from flask import current_app
-
-    return current_app.view_functions.get(endpoint) if endpoint else None
 
 
 # The routes register themselves on `api` when their modules are imported.
