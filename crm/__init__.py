@@ -31,6 +31,10 @@ def create_app(config: Config | None = None) -> Flask:
     templating.init_app(app)
     errors.init_app(app)
 
+    from crm.views.helpers import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter
+
     from crm.api import api
     from crm.views import admin, main, organisations, people, sessions
     from crm.views import auth as auth_views

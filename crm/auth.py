@@ -1,4 +1,5 @@
-"""Who is asking: the session cookie (checked against the user's session token) or an API token."""
+"""Who is asking, for web pages: the session cookie, checked against the user's session token.
+The API identifies callers by bearer token alone (crm/api/__init__.py)."""
 
 from __future__ import annotations
 
@@ -23,15 +24,6 @@ def init_app(app: Flask) -> None:
         return db.session.scalar(
             select(User).where(User.session_token == session_token, User.enabled.is_(True))
         )
-
-    @login_manager.request_loader
-    def load_user_from_token(req) -> User | None:
-        header = req.headers.get("Authorization", "")
-        if not req.path.startswith("/api/") or not header.startswith("Bearer "):
-            return None
-        from crm.services.users import user_for_token
-
-        return user_for_token(header.removeprefix("Bearer ").strip())
 
     @login_manager.unauthorized_handler
     def unauthorized():

@@ -200,3 +200,19 @@ def test_people_list_makes_the_same_number_of_queries_for_3_or_30_rows(client, l
     with_thirty = count_queries(db, open_list)
     assert with_three > 3  # the session user, the count, the page, types, tags, consents
     assert with_three == with_thirty
+
+
+def test_search_treats_wildcards_as_plain_text(client, login_as, db):
+    login_as(Role.CHAMPION)
+    PersonFactory(first_name="Grace", last_name="Hopper")
+    db.session.commit()
+    for query in ("%", "_", "Gr_ce"):
+        page = client.get("/people/", query_string={"q": query}).get_data(as_text=True)
+        assert "Grace Hopper" not in page, query
+
+
+def test_an_id_too_large_for_the_database_is_not_found(client, login_as):
+    login_as(Role.CHAMPION)
+    response = client.get("/people/99999999999999999999999")
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)

@@ -10,6 +10,11 @@ from crm.models.enums import ConsentPurpose, PersonStatus, PersonType
 from crm.validation import phone_search_forms
 
 
+def escape_like(text: str) -> str:
+    """Make % and _ in typed text match themselves, not any characters."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search_people(
     q: str | None = None,
     *,
@@ -26,13 +31,13 @@ def search_people(
     if text:
         conditions = []
         for word in text.split():
-            like = f"%{word.lower()}%"
+            like = f"%{escape_like(word.lower())}%"
             conditions.append(
                 or_(
-                    func.lower(Person.first_name).like(like),
-                    func.lower(Person.last_name).like(like),
-                    func.lower(Person.preferred_name).like(like),
-                    Person.email.like(like),
+                    func.lower(Person.first_name).like(like, escape="\\"),
+                    func.lower(Person.last_name).like(like, escape="\\"),
+                    func.lower(Person.preferred_name).like(like, escape="\\"),
+                    Person.email.like(like, escape="\\"),
                 )
             )
         word_match = conditions[0] if len(conditions) == 1 else conditions[0].and_(*conditions[1:])

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm.extensions import db
@@ -133,7 +133,9 @@ def resolve_tags(tags: Iterable[Any], create_missing: bool = False) -> list[Tag]
         name = (name or "").strip()
         if not name:
             raise InvalidInput({"tags": "Each tag needs a name"})
-        tag = db.session.scalar(select(Tag).where(Tag.category == category, Tag.name == name))
+        tag = db.session.scalar(
+            select(Tag).where(Tag.category == category, func.lower(Tag.name) == name.lower())
+        )
         if tag is None:
             if not create_missing:
                 raise InvalidInput({"tags": f"There is no {category.label.lower()} tag called {name!r}"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort
+from werkzeug.routing import IntegerConverter
 
 from crm.extensions import db
 
@@ -28,3 +29,10 @@ def is_safe_next(target: str | None) -> bool:
         and not target.startswith("//")
         and "\\" not in target
     )
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in URLs, limited to 18 digits (ids a 64-bit column can hold), so
+    /people/99999999999999999999 is a plain 404 rather than an overflow in the database driver."""
+
+    regex = r"\d{1,18}"
