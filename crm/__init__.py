@@ -14,15 +14,13 @@ def create_app(config: Config | None = None) -> Flask:
 
     from crm import auth, cli, errors, security, templating
     from crm.extensions import csrf, db, limiter, login_manager, migrate
-
     from crm.models import load_all
 
     load_all()
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(_migrations_directory()), render_as_batch=True,
-                     compare_type=True)
+    migrate.init_app(app, db, directory=str(_migrations_directory()), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -21,15 +21,17 @@ def init_app(app: Flask) -> None:
     def load_user(session_token: str) -> User | None:
         # The cookie holds the user's current session token, not their id: rotating the token
         # (sign-out, password change, disabling) ends every session that held the old one.
-        return db.session.scalar(
-            select(User).where(User.session_token == session_token, User.enabled.is_(True))
-        )
+        return db.session.scalar(select(User).where(User.session_token == session_token, User.enabled.is_(True)))
 
     @login_manager.unauthorized_handler
     def unauthorized():
         if request.path.startswith("/api/"):
             response = jsonify(
-                error={"code": "unauthorized", "message": "Send a valid API token as 'Authorization: Bearer <token>'.", "fields": {}}
+                error={
+                    "code": "unauthorized",
+                    "message": "Send a valid API token as 'Authorization: Bearer <token>'.",
+                    "fields": {},
+                }
             )
             response.status_code = 401
             response.headers["WWW-Authenticate"] = "Bearer"

@@ -57,9 +57,7 @@ class Config:
                 "(python -c 'import secrets; print(secrets.token_hex(32))'), "
                 "or set CRM_ENV=development for a local setup."
             )
-        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
-            env.get("DATABASE_URL") or self.default_database_url()
-        )
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(env.get("DATABASE_URL") or self.default_database_url())
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.BASE_URL = env.get("BASE_URL", self.BASE_URL).rstrip("/")
         if "SESSION_COOKIE_SECURE" in env:
@@ -102,9 +100,7 @@ class TestConfig(Config):
     def __init__(self, instance_path: str | None = None, **overrides) -> None:
         super().__init__(instance_path)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
-            overrides.pop("SQLALCHEMY_DATABASE_URI", None)
-            or os.environ.get("TEST_DATABASE_URL")
-            or "sqlite://"
+            overrides.pop("SQLALCHEMY_DATABASE_URI", None) or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         )
         self.RATELIMIT_STORAGE_URI = "memory://"
         for key, value in overrides.items():
@@ -128,5 +124,5 @@ def normalise_database_url(url: str) -> str:
     """Accept the common postgres:// spellings and use the psycopg 3 driver for them."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

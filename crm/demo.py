@@ -56,15 +56,15 @@ def load_demo(password: str | None = None) -> list[tuple[str, str, str]]:
     fake = Faker("en_GB")
     fake.seed_instance(SEED)
     try:
-        accounts = {role: create_user(email, name, role, password)
-                    for role, email, name in P.ACCOUNTS}
+        accounts = {role: create_user(email, name, role, password) for role, email, name in P.ACCOUNTS}
         admin, coordinator = accounts[Role.ADMIN], accounts[Role.COORDINATOR]
         organisations = {
             name: create_organisation({"name": name, "type": kind, "notes": notes}, admin)
             for name, kind, notes, _ in P.ORGANISATIONS
         }
-        tags = {(category, name): add_tag(category, name, admin)
-                for category, names in P.TAGS.items() for name in names}
+        tags = {
+            (category, name): add_tag(category, name, admin) for category, names in P.TAGS.items() for name in names
+        }
         db.session.flush()
         # Separate generators: how many sessions there are depends on today's date, and must
         # not change who the people are.
@@ -94,8 +94,14 @@ def _sessions(rng: random.Random, organisations: dict, actor) -> None:
         start, end = times.split("-")
         in_person = form != Format.ONLINE
         data = {
-            "title": title, "date": day, "start_time": start, "end_time": end, "format": form,
-            "kind": kind, "theme_id": themes.get(theme), "involvement_level": level,
+            "title": title,
+            "date": day,
+            "start_time": start,
+            "end_time": end,
+            "format": form,
+            "kind": kind,
+            "theme_id": themes.get(theme),
+            "involvement_level": level,
             "organiser_organisation_id": organisations[organiser].id,
             "location": rng.choice(S.LOCATIONS) if in_person else None,
             "meeting_link": _teams_link(rng) if form != Format.IN_PERSON else None,
@@ -106,15 +112,36 @@ def _sessions(rng: random.Random, organisations: dict, actor) -> None:
 
     conference = create_event(S.CONFERENCE["name"], S.CONFERENCE["description"], actor)
     for title, kind, theme, level, times, room in S.CONFERENCE["sessions"]:
-        add(title, S.CONFERENCE["date"], times, kind, theme, level, Format.IN_PERSON, S.ABSS,
-            event_id=conference.id, location=f"{S.CONFERENCE['location']}, {room}",
-            capacity=150 if room == "Lecture theatre" else 40, creche_places=15)
+        add(
+            title,
+            S.CONFERENCE["date"],
+            times,
+            kind,
+            theme,
+            level,
+            Format.IN_PERSON,
+            S.ABSS,
+            event_id=conference.id,
+            location=f"{S.CONFERENCE['location']}, {room}",
+            capacity=150 if room == "Lecture theatre" else 40,
+            creche_places=15,
+        )
 
     week = create_event(S.COPRO_WEEK["name"], S.COPRO_WEEK["description"], actor)
     monday = date.fromisoformat(S.COPRO_WEEK["monday"])
     for offset, title, kind, theme, level, times in S.COPRO_WEEK["sessions"]:
-        add(title, monday + timedelta(days=offset), times, kind, theme, level, Format.ONLINE,
-            S.ABSS, event_id=week.id, capacity=60)
+        add(
+            title,
+            monday + timedelta(days=offset),
+            times,
+            kind,
+            theme,
+            level,
+            Format.ONLINE,
+            S.ABSS,
+            event_id=week.id,
+            capacity=60,
+        )
 
     # Roughly monthly from January 2023 to last month, and the groups that meet regularly.
     today = date.today()
@@ -128,8 +155,7 @@ def _sessions(rng: random.Random, organisations: dict, actor) -> None:
         held.append(add(title, day, _times(rng, form, kind), kind, theme, level, form, organiser))
         for title, kind, theme, level, form, organiser, every, first in S.RECURRING:
             if (year * 12 + month - 1 - first) % every == 0:
-                add(title, _weekday_in(rng, year, month), _times(rng, form, kind), kind, theme,
-                    level, form, organiser)
+                add(title, _weekday_in(rng, year, month), _times(rng, form, kind), kind, theme, level, form, organiser)
         year, month, n = year + month // 12, month % 12 + 1, n + 1
     if len(held) > 5:
         reason = "Venue closed at short notice (flooding); moved to the next month."
@@ -172,8 +198,7 @@ def _people(rng: random.Random, fake: Faker, organisations: dict, tags: dict, ac
     plan = [types for types, count in P.TYPE_MIX for _ in range(count)]
     rng.shuffle(plan)
     residents = [i for i, types in enumerate(plan) if PersonType.PROFESSIONAL not in types]
-    community = dict(zip(rng.sample(residents, len(P.COMMUNITY_NAMES)), P.COMMUNITY_NAMES,
-                         strict=True))
+    community = dict(zip(rng.sample(residents, len(P.COMMUNITY_NAMES)), P.COMMUNITY_NAMES, strict=True))
     leaving = rng.sample([i for i, t in enumerate(plan) if PersonType.PARENT_CHAMPION not in t], 10)
     inactive, left = set(leaving[:6]), set(leaving[6:])
     employers = [(organisations[name], titles) for name, _, _, titles in P.ORGANISATIONS]
@@ -196,10 +221,15 @@ def _people(rng: random.Random, fake: Faker, organisations: dict, tags: dict, ac
             first = fake.first_name_female() if female else fake.first_name_male()
             last = fake.last_name()
         data = {
-            "first_name": first, "last_name": last, "person_types": types,
+            "first_name": first,
+            "last_name": last,
+            "person_types": types,
             "preferred_name": P.PREFERRED_NAMES.get(first) if rng.random() < 0.6 else None,
-            "status": PersonStatus.INACTIVE if index in inactive
-            else PersonStatus.LEFT if index in left else PersonStatus.ACTIVE,
+            "status": PersonStatus.INACTIVE
+            if index in inactive
+            else PersonStatus.LEFT
+            if index in left
+            else PersonStatus.ACTIVE,
         }
         chosen = pick("interest", 1, 3 if champion else 2)
         if PersonType.PROFESSIONAL in types:
@@ -242,8 +272,7 @@ def _address(rng: random.Random, wards: list[Ward]) -> dict:
     ward = rng.choice(wards) if rng.random() < 0.9 else None
     if ward is None and rng.random() < 0.4:
         return {}
-    district = (P.WARD_DISTRICTS.get(ward.name, "SS1") if ward
-                else rng.choice(P.OUT_OF_BOROUGH_DISTRICTS))
+    district = P.WARD_DISTRICTS.get(ward.name, "SS1") if ward else rng.choice(P.OUT_OF_BOROUGH_DISTRICTS)
     unit = "".join(rng.choices(P.POSTCODE_UNIT_LETTERS, k=2))
     postcode = f"{district} {rng.randint(1, 9)}{unit}"
     return {"postcode": postcode, "ward_id": ward.id if ward else None}
@@ -254,18 +283,26 @@ def _consents(rng: random.Random, person: Person, champion: bool, actor) -> list
     if rng.random() > (0.97 if champion else 0.85):
         return []
     method = rng.choices(["paper", "online", "verbal"], weights=[5, 3, 2])[0]
-    given = datetime(2019, 9, 1, 10, tzinfo=UTC) + timedelta(
-        days=rng.randint(0, 2300), minutes=rng.randint(0, 480))
-    contact = record_consent(person, ConsentPurpose.CONTACT, ConsentMethod(method),
-                             P.CONSENT_WORDING[method], actor, given_at=given)
-    for purpose, wording, share in ((ConsentPurpose.PHOTOS, P.PHOTO_WORDING, 0.4),
-                                    (ConsentPurpose.QUOTES, P.QUOTE_WORDING, 0.25)):
+    given = datetime(2019, 9, 1, 10, tzinfo=UTC) + timedelta(days=rng.randint(0, 2300), minutes=rng.randint(0, 480))
+    contact = record_consent(
+        person, ConsentPurpose.CONTACT, ConsentMethod(method), P.CONSENT_WORDING[method], actor, given_at=given
+    )
+    for purpose, wording, share in (
+        (ConsentPurpose.PHOTOS, P.PHOTO_WORDING, 0.4),
+        (ConsentPurpose.QUOTES, P.QUOTE_WORDING, 0.25),
+    ):
         if rng.random() < share:
             record_consent(person, purpose, ConsentMethod(method), wording, actor, given_at=given)
     if champion and rng.random() < 0.3:
-        record_consent(person, ConsentPurpose.SHARING, ConsentMethod.PAPER, P.SHARING_WORDING,
-                       actor, partner_name="University of Essex",
-                       given_at=given + timedelta(days=30))
+        record_consent(
+            person,
+            ConsentPurpose.SHARING,
+            ConsentMethod.PAPER,
+            P.SHARING_WORDING,
+            actor,
+            partner_name="University of Essex",
+            given_at=given + timedelta(days=30),
+        )
     return [contact]
 
 

@@ -19,6 +19,7 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
+
 def init_app(app: Flask) -> None:
     # One Talisman per app: it keeps its options on the instance.
     Talisman(
@@ -38,9 +39,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def no_store_for_signed_in(response):
         # Pages with people's details must not linger in shared or back-button caches.
-        if request.endpoint != "static" and (
-            current_user.is_authenticated or request.path.startswith("/api/")
-        ):
+        if request.endpoint != "static" and (current_user.is_authenticated or request.path.startswith("/api/")):
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response

@@ -68,9 +68,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
-    app.jinja_env.filters.update(
-        date=format_date, datetime=format_datetime, time=format_time, phone=format_phone
-    )
+    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time, phone=format_phone)
     app.jinja_env.globals.update(url_with=url_with, permissions=permissions)
 
     @app.context_processor

@@ -24,9 +24,7 @@ def normalise_email(value: str | None) -> str | None:
     try:
         result = validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
-        raise InvalidValue(
-            "Enter an email address in the correct format, like name@example.com"
-        ) from error
+        raise InvalidValue("Enter an email address in the correct format, like name@example.com") from error
     return result.normalized.lower()
 
 
@@ -38,13 +36,9 @@ def normalise_phone(value: str | None) -> str | None:
     try:
         number = phonenumbers.parse(value, "GB")
     except phonenumbers.NumberParseException as error:
-        raise InvalidValue(
-            "Enter a phone number, like 01702 123456, 07911 123456 or +44 7911 123456"
-        ) from error
+        raise InvalidValue("Enter a phone number, like 01702 123456, 07911 123456 or +44 7911 123456") from error
     if not phonenumbers.is_valid_number(number):
-        raise InvalidValue(
-            "Enter a real phone number, like 01702 123456, 07911 123456 or +44 7911 123456"
-        )
+        raise InvalidValue("Enter a real phone number, like 01702 123456, 07911 123456 or +44 7911 123456")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -18,8 +18,7 @@ NEW_PASSWORD = "kettle orchard lantern"
 
 def sign_in(client, email: str, password: str):
     page = client.get("/sign-in")
-    return client.post("/sign-in", data={"csrf_token": csrf_token(page), "email": email,
-                                         "password": password})
+    return client.post("/sign-in", data={"csrf_token": csrf_token(page), "email": email, "password": password})
 
 
 def signed_in_client(app, db, user: User):
@@ -46,10 +45,16 @@ def fresh(db, model, object_id):
 
 def test_admin_adds_a_coordinator_who_can_then_sign_in(app, client, login_as, post_form, db):
     login_as(Role.ADMIN)
-    response = post_form("/admin/accounts/new", {
-        "name": "Priya Shah", "email": "Priya.Shah@Example.org", "role": "coordinator",
-        "password": NEW_PASSWORD,
-    }, follow_redirects=True)
+    response = post_form(
+        "/admin/accounts/new",
+        {
+            "name": "Priya Shah",
+            "email": "Priya.Shah@Example.org",
+            "role": "coordinator",
+            "password": NEW_PASSWORD,
+        },
+        follow_redirects=True,
+    )
 
     assert response.status_code == 200
     page = text(response)
@@ -59,8 +64,9 @@ def test_admin_adds_a_coordinator_who_can_then_sign_in(app, client, login_as, po
     user = db.session.scalar(select(User).where(User.email == "priya.shah@example.org"))
     assert user.role == Role.COORDINATOR
     assert verify_password(user.password_hash, NEW_PASSWORD)
-    created = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "users",
-                                                         AuditEvent.entity_id == user.id))
+    created = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.entity_type == "users", AuditEvent.entity_id == user.id)
+    )
     assert created.action == AuditAction.CREATE
 
     browser = app.test_client()
@@ -82,10 +88,15 @@ def test_the_new_account_form_explains_each_role(client, login_as):
 
 def test_a_common_password_is_refused_and_no_account_is_made(client, login_as, post_form, db):
     login_as(Role.ADMIN)
-    response = post_form("/admin/accounts/new", {
-        "name": "Sam Weak", "email": "sam@example.org", "role": "champion",
-        "password": "password123",
-    })
+    response = post_form(
+        "/admin/accounts/new",
+        {
+            "name": "Sam Weak",
+            "email": "sam@example.org",
+            "role": "champion",
+            "password": "password123",
+        },
+    )
 
     assert response.status_code == 200
     page = text(response)
@@ -97,10 +108,15 @@ def test_a_common_password_is_refused_and_no_account_is_made(client, login_as, p
 def test_an_email_already_in_use_is_refused(client, login_as, post_form, db):
     login_as(Role.ADMIN)
     UserFactory(email="taken@example.org")
-    response = post_form("/admin/accounts/new", {
-        "name": "Second", "email": "TAKEN@example.org", "role": "champion",
-        "password": NEW_PASSWORD,
-    })
+    response = post_form(
+        "/admin/accounts/new",
+        {
+            "name": "Second",
+            "email": "TAKEN@example.org",
+            "role": "champion",
+            "password": NEW_PASSWORD,
+        },
+    )
     assert "An account with this email address already exists" in text(response)
     count = db.session.scalar(select(func.count()).where(User.email == "taken@example.org"))
     assert count == 1
@@ -108,9 +124,14 @@ def test_an_email_already_in_use_is_refused(client, login_as, post_form, db):
 
 def test_a_role_must_be_chosen(client, login_as, post_form, db):
     login_as(Role.ADMIN)
-    response = post_form("/admin/accounts/new", {
-        "name": "No Role", "email": "norole@example.org", "password": NEW_PASSWORD,
-    })
+    response = post_form(
+        "/admin/accounts/new",
+        {
+            "name": "No Role",
+            "email": "norole@example.org",
+            "password": NEW_PASSWORD,
+        },
+    )
     assert "Choose a role" in text(response)
     assert db.session.scalar(select(User).where(User.email == "norole@example.org")) is None
 
@@ -119,17 +140,24 @@ def test_a_role_must_be_chosen(client, login_as, post_form, db):
 def test_only_administrators_reach_the_administration_pages(client, login_as, role):
     login_as(role)
     someone = UserFactory()
-    for url in ("/admin/", "/admin/accounts", "/admin/accounts/new",
-                f"/admin/accounts/{someone.id}/edit", f"/admin/accounts/{someone.id}/password",
-                "/admin/wards", "/admin/themes", "/admin/tags", "/admin/audit"):
+    for url in (
+        "/admin/",
+        "/admin/accounts",
+        "/admin/accounts/new",
+        f"/admin/accounts/{someone.id}/edit",
+        f"/admin/accounts/{someone.id}/password",
+        "/admin/wards",
+        "/admin/themes",
+        "/admin/tags",
+        "/admin/audit",
+    ):
         assert client.get(url).status_code == 403, url
 
 
 def test_the_accounts_list_shows_role_status_and_last_sign_in(client, login_as, db):
     admin = login_as(Role.ADMIN, name="Ada Admin")
     UserFactory(name="Dee Disabled", role=Role.CHAMPION, enabled=False)
-    UserFactory(name="Mo Manager", role=Role.MANAGER,
-                last_sign_in_at=datetime(2025, 1, 14, 9, 30, tzinfo=UTC))
+    UserFactory(name="Mo Manager", role=Role.MANAGER, last_sign_in_at=datetime(2025, 1, 14, 9, 30, tzinfo=UTC))
     db.session.commit()
 
     page = text(client.get("/admin/accounts"))
@@ -147,8 +175,7 @@ def test_admin_changes_a_name_and_role(client, login_as, post_form, db):
     user = UserFactory(name="Chris Champion", role=Role.CHAMPION)
     url = f"/admin/accounts/{user.id}/edit"
 
-    response = post_form(url, {"name": "Chris Coordinator", "role": "coordinator"},
-                         follow_redirects=True)
+    response = post_form(url, {"name": "Chris Coordinator", "role": "coordinator"}, follow_redirects=True)
 
     assert "Changes to Chris Coordinator’s account saved" in text(response)
     user = fresh(db, User, user.id)
@@ -159,8 +186,7 @@ def test_admin_changes_a_name_and_role(client, login_as, post_form, db):
 
 def test_admin_cannot_remove_their_own_administrator_role(client, login_as, post_form, db):
     admin = login_as(Role.ADMIN)
-    response = post_form(f"/admin/accounts/{admin.id}/edit",
-                         {"name": admin.name, "role": "manager"})
+    response = post_form(f"/admin/accounts/{admin.id}/edit", {"name": admin.name, "role": "manager"})
     assert response.status_code == 200
     assert "You cannot remove your own administrator role" in text(response)
     assert fresh(db, User, admin.id).role == Role.ADMIN
@@ -172,8 +198,11 @@ def test_disabling_an_account_signs_that_person_out(app, client, login_as, post_
     their_browser = signed_in_client(app, db, coordinator)
     assert their_browser.get("/people/").status_code == 200
 
-    response = post_form(f"/admin/accounts/{coordinator.id}/disable",
-                         form_url=f"/admin/accounts/{coordinator.id}/edit", follow_redirects=True)
+    response = post_form(
+        f"/admin/accounts/{coordinator.id}/disable",
+        form_url=f"/admin/accounts/{coordinator.id}/edit",
+        follow_redirects=True,
+    )
 
     assert "Cal Coordinator’s account is disabled and they have been signed out" in text(response)
     assert fresh(db, User, coordinator.id).enabled is False
@@ -182,8 +211,11 @@ def test_disabling_an_account_signs_that_person_out(app, client, login_as, post_
     assert next_request.headers["Location"].startswith("/sign-in")
     assert sign_in(app.test_client(), coordinator.email, PASSWORD).status_code == 200
 
-    response = post_form(f"/admin/accounts/{coordinator.id}/enable",
-                         form_url=f"/admin/accounts/{coordinator.id}/edit", follow_redirects=True)
+    response = post_form(
+        f"/admin/accounts/{coordinator.id}/enable",
+        form_url=f"/admin/accounts/{coordinator.id}/edit",
+        follow_redirects=True,
+    )
     assert "Cal Coordinator can sign in again" in text(response)
     assert fresh(db, User, coordinator.id).enabled is True
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
@@ -195,8 +227,9 @@ def test_admin_cannot_disable_their_own_account(client, login_as, post_form, db)
     edit_page = text(client.get(f"/admin/accounts/{admin.id}/edit"))
     assert "Disable account" not in edit_page
 
-    response = post_form(f"/admin/accounts/{admin.id}/disable",
-                         form_url=f"/admin/accounts/{admin.id}/edit", follow_redirects=True)
+    response = post_form(
+        f"/admin/accounts/{admin.id}/disable", form_url=f"/admin/accounts/{admin.id}/edit", follow_redirects=True
+    )
 
     assert response.status_code == 200
     assert "You cannot disable your own account" in text(response)
@@ -228,15 +261,15 @@ def test_admin_resets_a_password(app, client, login_as, post_form, db):
     assert their_browser.get("/people/").status_code == 302
     assert sign_in(app.test_client(), user.email, PASSWORD).status_code == 200
     assert sign_in(app.test_client(), user.email, NEW_PASSWORD).status_code == 302
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "users",
-                                                       AuditEvent.action == AuditAction.UPDATE))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.entity_type == "users", AuditEvent.action == AuditAction.UPDATE)
+    )
     assert event.changed_fields == ["password"]
 
 
 def test_admin_resetting_their_own_password_stays_signed_in(client, login_as, post_form, db):
     admin = login_as(Role.ADMIN)
-    response = post_form(f"/admin/accounts/{admin.id}/password", {"new_password": NEW_PASSWORD},
-                         follow_redirects=True)
+    response = post_form(f"/admin/accounts/{admin.id}/password", {"new_password": NEW_PASSWORD}, follow_redirects=True)
     assert "New password set" in text(response)
     assert client.get("/admin/").status_code == 200
 
@@ -251,11 +284,10 @@ def ward_count(db) -> int:
 def test_admin_adds_a_ward_and_a_duplicate_is_refused(client, login_as, post_form, db):
     login_as(Role.ADMIN)
     before = ward_count(db)
-    added = post_form("/admin/wards", {"name": "Two Tree Island", "is_priority": "y"},
-                      follow_redirects=True)
+    added = post_form("/admin/wards", {"name": "Two Tree Island", "is_priority": "y"}, follow_redirects=True)
     page = text(added)
     assert "Two Tree Island added to the wards" in page
-    assert "Two Tree Island <strong class=\"govuk-tag govuk-tag--purple\">Priority ward" in page
+    assert 'Two Tree Island <strong class="govuk-tag govuk-tag--purple">Priority ward' in page
 
     duplicate = post_form("/admin/wards", {"name": "  two tree  ISLAND "})
 
@@ -289,22 +321,20 @@ def test_admin_renames_a_ward_and_marks_it_a_priority(client, login_as, post_for
     clash = post_form(f"/admin/wards/{ward.id}/edit", {"name": "VICTORIA"})
     assert "That ward is already on the list" in text(clash)
 
-    renamed = post_form(f"/admin/wards/{ward.id}/edit", {"name": "Shoebury Garrison"},
-                        follow_redirects=True)
+    renamed = post_form(f"/admin/wards/{ward.id}/edit", {"name": "Shoebury Garrison"}, follow_redirects=True)
     assert "Shoebury Garrison saved" in text(renamed)
 
-    marked = post_form(f"/admin/wards/{ward.id}/priority", form_url="/admin/wards",
-                       follow_redirects=True)
+    marked = post_form(f"/admin/wards/{ward.id}/priority", form_url="/admin/wards", follow_redirects=True)
     assert "Shoebury Garrison is now a priority ward" in text(marked)
     assert fresh(db, Ward, ward.id).is_priority is True
 
-    unmarked = post_form(f"/admin/wards/{ward.id}/priority", form_url="/admin/wards",
-                         follow_redirects=True)
+    unmarked = post_form(f"/admin/wards/{ward.id}/priority", form_url="/admin/wards", follow_redirects=True)
     assert "Shoebury Garrison is no longer a priority ward" in text(unmarked)
     ward = fresh(db, Ward, ward.id)
     assert (ward.name, ward.is_priority) == ("Shoebury Garrison", False)
-    fields = db.session.scalars(select(AuditEvent.changed_fields).where(
-        AuditEvent.entity_type == "wards").order_by(AuditEvent.id)).all()
+    fields = db.session.scalars(
+        select(AuditEvent.changed_fields).where(AuditEvent.entity_type == "wards").order_by(AuditEvent.id)
+    ).all()
     assert fields == [["name"], ["is_priority"], ["is_priority"]]
 
 
@@ -316,8 +346,9 @@ def test_admin_adds_and_renames_themes(client, login_as, post_form, db):
     assert "That theme is already on the list" in text(duplicate)
 
     theme = db.session.scalar(select(Theme).where(Theme.name == "Physical activity"))
-    response = post_form(f"/admin/themes/{theme.id}/edit", {"name": "Play and physical activity"},
-                         follow_redirects=True)
+    response = post_form(
+        f"/admin/themes/{theme.id}/edit", {"name": "Play and physical activity"}, follow_redirects=True
+    )
 
     assert "Theme renamed to Play and physical activity" in text(response)
     assert fresh(db, Theme, theme.id).name == "Play and physical activity"
@@ -327,8 +358,7 @@ def test_admin_adds_and_renames_themes(client, login_as, post_form, db):
 
 def test_tags_are_listed_by_category_and_duplicates_refused(client, login_as, post_form, db):
     login_as(Role.ADMIN)
-    added = post_form("/admin/tags", {"category": "language", "name": "Polish"},
-                      follow_redirects=True)
+    added = post_form("/admin/tags", {"category": "language", "name": "Polish"}, follow_redirects=True)
     assert "Polish added to languages" in text(added)
     post_form("/admin/tags", {"category": "interest", "name": "Polish"})  # another category
 
@@ -347,13 +377,20 @@ def test_tags_are_listed_by_category_and_duplicates_refused(client, login_as, po
 # Audit log
 
 
-def test_the_audit_log_names_fields_but_never_shows_personal_values(client, login_as, post_form,
-                                                                     db):
+def test_the_audit_log_names_fields_but_never_shows_personal_values(client, login_as, post_form, db):
     login_as(Role.ADMIN, name="Ada Admin")
-    created = post_form("/people/new", {"first_name": "Zainab", "last_name": "Quartermaine",
-                                        "email": "zainab.q@example.com", "phone": "07911 123456",
-                                        "person_types": ["volunteer"], "status": "active"},
-                        follow_redirects=True)
+    created = post_form(
+        "/people/new",
+        {
+            "first_name": "Zainab",
+            "last_name": "Quartermaine",
+            "email": "zainab.q@example.com",
+            "phone": "07911 123456",
+            "person_types": ["volunteer"],
+            "status": "active",
+        },
+        follow_redirects=True,
+    )
     assert "Zainab Quartermaine has been added" in text(created)
     person = db.session.scalar(select(Person))
 
@@ -375,16 +412,38 @@ def audit_rows(db):
     alex = UserFactory(name="Alex Auditor", role=Role.ADMIN)
     blair = UserFactory(name="Blair Busy", role=Role.COORDINATOR)
     rows = [
-        AuditEvent(user_id=alex.id, action=AuditAction.CREATE, entity_type="people", entity_id=7,
-                   changed_fields=["first_name"], at=datetime(2024, 5, 1, 10, 0, tzinfo=UTC)),
-        AuditEvent(user_id=blair.id, action=AuditAction.UPDATE, entity_type="people",
-                   entity_id=7, changed_fields=["phone"],
-                   at=datetime(2024, 6, 15, 12, 0, tzinfo=UTC)),
-        AuditEvent(user_id=None, action=AuditAction.CREATE, entity_type="wards", entity_id=3,
-                   changed_fields=["name"], at=datetime(2024, 6, 20, 9, 0, tzinfo=UTC)),
+        AuditEvent(
+            user_id=alex.id,
+            action=AuditAction.CREATE,
+            entity_type="people",
+            entity_id=7,
+            changed_fields=["first_name"],
+            at=datetime(2024, 5, 1, 10, 0, tzinfo=UTC),
+        ),
+        AuditEvent(
+            user_id=blair.id,
+            action=AuditAction.UPDATE,
+            entity_type="people",
+            entity_id=7,
+            changed_fields=["phone"],
+            at=datetime(2024, 6, 15, 12, 0, tzinfo=UTC),
+        ),
+        AuditEvent(
+            user_id=None,
+            action=AuditAction.CREATE,
+            entity_type="wards",
+            entity_id=3,
+            changed_fields=["name"],
+            at=datetime(2024, 6, 20, 9, 0, tzinfo=UTC),
+        ),
         # 30 June at 23:30 UTC is already 1 July in the UK (BST).
-        AuditEvent(user_id=alex.id, action=AuditAction.DISABLE, entity_type="users",
-                   entity_id=blair.id, at=datetime(2024, 6, 30, 23, 30, tzinfo=UTC)),
+        AuditEvent(
+            user_id=alex.id,
+            action=AuditAction.DISABLE,
+            entity_type="users",
+            entity_id=blair.id,
+            at=datetime(2024, 6, 30, 23, 30, tzinfo=UTC),
+        ),
     ]
     db.session.add_all(rows)
     db.session.commit()
@@ -406,15 +465,18 @@ def test_the_audit_log_is_newest_first_and_paginated(client, login_as, audit_row
     assert 'href="/people/7"' in second_page
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("", 4),
-    ("entity_type=people", 2),
-    ("action=create", 2),
-    ("entity_type=people&action=create", 1),
-    ("from=2024-06-01&to=2024-06-30", 2),
-    ("to=2024-06-15", 2),
-    ("from=2024-07-01", 1),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", 4),
+        ("entity_type=people", 2),
+        ("action=create", 2),
+        ("entity_type=people&action=create", 1),
+        ("from=2024-06-01&to=2024-06-30", 2),
+        ("to=2024-06-15", 2),
+        ("from=2024-07-01", 1),
+    ],
+)
 def test_audit_filters_narrow_the_list(client, login_as, audit_rows, query, expected):
     login_as(Role.ADMIN)
     page = text(client.get(f"/admin/audit?{query}"))

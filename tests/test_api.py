@@ -24,13 +24,38 @@ from tests.factories import (
 )
 
 PERSON_KEYS = {
-    "id", "first_name", "last_name", "preferred_name", "email", "phone", "postcode", "ward",
-    "person_types", "tags", "status", "consent_to_contact", "needs", "affiliations",
-    "created_at", "updated_at",
+    "id",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "email",
+    "phone",
+    "postcode",
+    "ward",
+    "person_types",
+    "tags",
+    "status",
+    "consent_to_contact",
+    "needs",
+    "affiliations",
+    "created_at",
+    "updated_at",
 }
 SESSION_KEYS = {
-    "id", "title", "event_id", "date", "start_time", "end_time", "format", "kind", "theme",
-    "involvement_level", "location", "organiser_organisation_id", "capacity", "creche_places",
+    "id",
+    "title",
+    "event_id",
+    "date",
+    "start_time",
+    "end_time",
+    "format",
+    "kind",
+    "theme",
+    "involvement_level",
+    "location",
+    "organiser_organisation_id",
+    "capacity",
+    "creche_places",
     "cancelled",
 }
 
@@ -214,30 +239,34 @@ def test_the_fewest_fields_make_a_person_with_empty_defaults(api_as):
     assert person["ward"] is None and person["email"] is None
     assert person["status"] == "active"
     assert person["consent_to_contact"] is False
-    assert person["needs"] == {"creche": False, "step_free": False, "interpreter_language": None,
-                               "other": None}
+    assert person["needs"] == {"creche": False, "step_free": False, "interpreter_language": None, "other": None}
 
 
 def test_patch_changes_only_the_fields_sent(api_as, db):
     api = api_as(Role.CHAMPION)
-    body = {"first_name": "Aisha", "last_name": "Khan", "email": "aisha@example.com",
-            "phone": "07911 123456", "ward": "Leigh", "person_types": ["parent_carer"],
-            "needs": {"creche": True, "interpreter_language": "Urdu"}}
+    body = {
+        "first_name": "Aisha",
+        "last_name": "Khan",
+        "email": "aisha@example.com",
+        "phone": "07911 123456",
+        "ward": "Leigh",
+        "person_types": ["parent_carer"],
+        "needs": {"creche": True, "interpreter_language": "Urdu"},
+    }
     person = api.post("/api/v1/people", json=body).get_json()
 
-    response = api.patch(f"/api/v1/people/{person['id']}",
-                         json={"preferred_name": "Ash", "needs": {"step_free": True}})
+    response = api.patch(f"/api/v1/people/{person['id']}", json={"preferred_name": "Ash", "needs": {"step_free": True}})
     assert response.status_code == 200, response.get_json()
     changed = response.get_json()
     assert changed["preferred_name"] == "Ash"
-    assert changed["needs"] == {"creche": True, "step_free": True, "interpreter_language": "Urdu",
-                                "other": None}
+    assert changed["needs"] == {"creche": True, "step_free": True, "interpreter_language": "Urdu", "other": None}
     unchanged = {k: v for k, v in person.items() if k not in ("preferred_name", "needs", "updated_at")}
     assert {k: changed[k] for k in unchanged} == unchanged
     assert changed["updated_at"] >= person["updated_at"]
 
-    response = api.patch(f"/api/v1/people/{person['id']}",
-                         json={"ward": None, "person_types": ["volunteer", "parent_carer"]})
+    response = api.patch(
+        f"/api/v1/people/{person['id']}", json={"ward": None, "person_types": ["volunteer", "parent_carer"]}
+    )
     assert response.get_json()["ward"] is None
     assert response.get_json()["person_types"] == ["parent_carer", "volunteer"]
     assert db.session.get(Person, person["id"]).ward_id is None
@@ -248,11 +277,18 @@ def test_what_get_returns_can_be_sent_back_unchanged(api_as, db):
     TagFactory(category=TagCategory.SKILL, name="Facilitation")
     db.session.commit()
     api = api_as(Role.CHAMPION)
-    person = api.post("/api/v1/people", json={
-        "first_name": "Aisha", "phone": "07911 123456", "postcode": "SS1 2AB", "ward": "Kursaal",
-        "tags": [{"category": "skill", "name": "Facilitation"}], "consent_to_contact": True,
-        "affiliations": [{"organisation_id": organisation.id, "job_title": None}],
-    }).get_json()
+    person = api.post(
+        "/api/v1/people",
+        json={
+            "first_name": "Aisha",
+            "phone": "07911 123456",
+            "postcode": "SS1 2AB",
+            "ward": "Kursaal",
+            "tags": [{"category": "skill", "name": "Facilitation"}],
+            "consent_to_contact": True,
+            "affiliations": [{"organisation_id": organisation.id, "job_title": None}],
+        },
+    ).get_json()
     before = count(db, AuditEvent)
     body = {k: v for k, v in person.items() if k not in ("id", "created_at", "updated_at")}
     response = api.patch(f"/api/v1/people/{person['id']}", json=body)
@@ -313,18 +349,27 @@ def test_a_withdrawn_or_other_purpose_consent_is_not_consent_to_contact(api_as, 
         ({"first_name": "A", "id": 5}, "id", "cannot be sent"),
         ({"first_name": "A", "ward": "Atlantis"}, "ward", "no ward called 'Atlantis'"),
         ({"first_name": "A", "status": "gone"}, "status", "active, inactive, left"),
-        ({"first_name": "A", "tags": [{"category": "interest", "name": "Knitting"}]}, "tags",
-         "no interest tag called 'Knitting'"),
+        (
+            {"first_name": "A", "tags": [{"category": "interest", "name": "Knitting"}]},
+            "tags",
+            "no interest tag called 'Knitting'",
+        ),
         ({"first_name": "A", "tags": ["interest:Knitting", 5]}, "tags", '"category", "name"'),
-        ({"first_name": "A", "affiliations": [{"organisation_id": 987654}]}, "affiliations",
-         "no organisation with id 987654"),
+        (
+            {"first_name": "A", "affiliations": [{"organisation_id": 987654}]},
+            "affiliations",
+            "no organisation with id 987654",
+        ),
         ({"first_name": "A", "needs": {"creche": "yes"}}, "needs.creche", "true or false"),
         ({"first_name": "A", "needs": {"pets": True}}, "needs.pets", "Unknown field"),
         ({"first_name": "A", "consent_to_contact": "yes"}, "consent_to_contact", "true or false"),
         ({"first_name": 7}, "first_name", "Must be text"),
         ({"first_name": "A" * 101}, "first_name", "100 characters or fewer"),
-        ({"first_name": "A", "affiliations": [{"organisation_id": 10**20}]}, "affiliations",
-         "organisation_id: Must be a whole number"),
+        (
+            {"first_name": "A", "affiliations": [{"organisation_id": 10**20}]},
+            "affiliations",
+            "organisation_id: Must be a whole number",
+        ),
         ({"last_name": "Khan"}, "first_name", "Enter a first name"),
     ],
 )
@@ -352,8 +397,9 @@ def test_a_bad_patch_changes_nothing(api_as, db):
     api = api_as(Role.CHAMPION)
     person = PersonFactory(first_name="Aisha", email="aisha@example.com")
     db.session.commit()
-    response = api.patch(f"/api/v1/people/{person.id}",
-                         json={"first_name": "Changed", "email": "bad", "consent_to_contact": True})
+    response = api.patch(
+        f"/api/v1/people/{person.id}", json={"first_name": "Changed", "email": "bad", "consent_to_contact": True}
+    )
     assert set(error_of(response, 422)["fields"]) == {"email"}
     db.session.expire_all()
     assert db.session.get(Person, person.id).first_name == "Aisha"
@@ -395,12 +441,18 @@ def test_filters_return_the_right_people(api_as, db):
     cooking = TagFactory(category=TagCategory.INTEREST, name="Cooking")
     autism = TagFactory(category=TagCategory.LIVED_EXPERIENCE, name="Autism")
     council = OrganisationFactory(name="Southend Council")
-    a = PersonFactory(first_name="Ann", types=[PersonType.PARENT_CHAMPION], ward_id=ward(db, "Milton").id,
-                      needs_creche=True)
-    b = PersonFactory(first_name="Ben", types=[PersonType.VOLUNTEER], ward_id=ward(db, "Leigh").id,
-                      interpreter_language="Urdu")
-    c = PersonFactory(first_name="Cat", types=[PersonType.PARENT_CHAMPION, PersonType.VOLUNTEER],
-                      needs_step_free=True, status="inactive")
+    a = PersonFactory(
+        first_name="Ann", types=[PersonType.PARENT_CHAMPION], ward_id=ward(db, "Milton").id, needs_creche=True
+    )
+    b = PersonFactory(
+        first_name="Ben", types=[PersonType.VOLUNTEER], ward_id=ward(db, "Leigh").id, interpreter_language="Urdu"
+    )
+    c = PersonFactory(
+        first_name="Cat",
+        types=[PersonType.PARENT_CHAMPION, PersonType.VOLUNTEER],
+        needs_step_free=True,
+        status="inactive",
+    )
     a.tags = [cooking, autism]
     b.tags = [cooking]
     c.tags = [autism]
@@ -481,7 +533,11 @@ def test_lists_are_paginated_with_totals(api_as, db):
     assert [p["last_name"] for p in first["items"]] == ["Surname0", "Surname1", "Surname2"]
     last = api.get("/api/v1/people?per_page=3&page=3").get_json()
     assert (last["page"], last["pages"], last["total"], [p["last_name"] for p in last["items"]]) == (
-        3, 3, 7, ["Surname6"])
+        3,
+        3,
+        7,
+        ["Surname6"],
+    )
     beyond = api.get("/api/v1/people?per_page=3&page=9").get_json()
     assert beyond["items"] == [] and beyond["total"] == 7
     default = api.get("/api/v1/people").get_json()
@@ -562,8 +618,7 @@ def test_bad_organisation_input_is_422(api_as, db, body, field, words):
 def test_a_duplicate_organisation_name_is_422(api_as, db):
     OrganisationFactory(name="Southend Council")
     db.session.commit()
-    error = error_of(api_as().post("/api/v1/organisations",
-                                   json={"name": "southend council", "type": "council"}), 422)
+    error = error_of(api_as().post("/api/v1/organisations", json={"name": "southend council", "type": "council"}), 422)
     assert "already exists" in error["fields"]["name"]
 
 
@@ -587,8 +642,13 @@ def test_a_session_posted_comes_back_in_the_promised_shape(api_as, db):
     organiser = OrganisationFactory()
     db.session.commit()
     api = api_as(Role.COORDINATOR)
-    body = _session_body(theme="communication and language", location="Kent Elms Library",
-                         organiser_organisation_id=organiser.id, capacity=20, creche_places=6)
+    body = _session_body(
+        theme="communication and language",
+        location="Kent Elms Library",
+        organiser_organisation_id=organiser.id,
+        capacity=20,
+        creche_places=6,
+    )
     response = api.post("/api/v1/sessions", json=body)
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
@@ -596,11 +656,20 @@ def test_a_session_posted_comes_back_in_the_promised_shape(api_as, db):
     assert created == api.get(f"/api/v1/sessions/{created['id']}").get_json()
     assert set(created) == SESSION_KEYS
     assert created == {
-        "id": created["id"], "title": "Talking with toddlers", "event_id": None,
-        "date": "2025-03-14", "start_time": "10:00", "end_time": "12:30", "format": "in_person",
-        "kind": "co_design_workshop", "theme": "Communication and language",
-        "involvement_level": "co_designing", "location": "Kent Elms Library",
-        "organiser_organisation_id": organiser.id, "capacity": 20, "creche_places": 6,
+        "id": created["id"],
+        "title": "Talking with toddlers",
+        "event_id": None,
+        "date": "2025-03-14",
+        "start_time": "10:00",
+        "end_time": "12:30",
+        "format": "in_person",
+        "kind": "co_design_workshop",
+        "theme": "Communication and language",
+        "involvement_level": "co_designing",
+        "location": "Kent Elms Library",
+        "organiser_organisation_id": organiser.id,
+        "capacity": 20,
+        "creche_places": 6,
         "cancelled": False,
     }
 
@@ -611,8 +680,7 @@ def test_sessions_are_listed_earliest_first_and_show_cancellation(api_as, db):
     from crm.models.base import utcnow
 
     later = SessionFactory(date=date(2025, 5, 1), theme_id=db.session.scalar(select(Theme.id).limit(1)))
-    earlier = SessionFactory(date=date(2025, 4, 1), start_time=time(9, 0), end_time=time(9, 30),
-                             cancelled_at=utcnow())
+    earlier = SessionFactory(date=date(2025, 4, 1), start_time=time(9, 0), end_time=time(9, 30), cancelled_at=utcnow())
     db.session.commit()
     items = api_as(Role.CHAMPION).get("/api/v1/sessions").get_json()["items"]
     assert [s["id"] for s in items] == [earlier.id, later.id]
@@ -647,8 +715,7 @@ def test_bad_session_input_is_422_naming_the_field(api_as, db, changes, field, w
 
 def test_a_session_without_its_required_fields_names_each_one(api_as):
     error = error_of(api_as().post("/api/v1/sessions", json={}), 422)
-    assert set(error["fields"]) == {"title", "date", "start_time", "end_time", "format", "kind",
-                                    "involvement_level"}
+    assert set(error["fields"]) == {"title", "date", "start_time", "end_time", "format", "kind", "involvement_level"}
 
 
 # --- The OpenAPI document --------------------------------------------------------------------
@@ -664,7 +731,10 @@ def test_the_openapi_document_is_public_and_describes_every_api_route(app, clien
     document = _document(client)
     assert document["openapi"] == "3.1.0"
     assert document["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": "A token from `flask crm create-token EMAIL`."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from `flask crm create-token EMAIL`.",
+    }
     prefix = document["servers"][0]["url"]
     undocumented = []
     for rule in app.url_map.iter_rules():
@@ -677,8 +747,7 @@ def test_the_openapi_document_is_public_and_describes_every_api_route(app, clien
             if method.lower() not in document["paths"].get(path, {}):
                 undocumented.append(f"{method} {rule.rule}")
     assert undocumented == []
-    for schema in ("Person", "Organisation", "Session", "Error", "PersonList", "SessionList",
-                   "OrganisationList"):
+    for schema in ("Person", "Organisation", "Session", "Error", "PersonList", "SessionList", "OrganisationList"):
         assert schema in document["components"]["schemas"]
 
 
@@ -725,10 +794,20 @@ def test_the_documented_shapes_match_what_the_api_returns(client, api_as, db):
     # Everything the API accepts on POST is documented, and nothing more.
     assert set(schemas["PersonInput"]["properties"]) == PERSON_KEYS - {"id", "created_at", "updated_at"}
     assert set(schemas["SessionInput"]["properties"]) == SESSION_KEYS - {"id", "cancelled"}
-    documented_filters = {p["name"] for p in document["paths"]["/people"]["get"]["parameters"]
-                          if "name" in p}
-    assert {"q", "type", "tag", "tag_mode", "ward", "organisation_id", "status", "consent", "needs",
-            "sort", "attended_min"} <= documented_filters
+    documented_filters = {p["name"] for p in document["paths"]["/people"]["get"]["parameters"] if "name" in p}
+    assert {
+        "q",
+        "type",
+        "tag",
+        "tag_mode",
+        "ward",
+        "organisation_id",
+        "status",
+        "consent",
+        "needs",
+        "sort",
+        "attended_min",
+    } <= documented_filters
 
 
 def test_person_json_needs_no_extra_queries_when_loaded_for_the_api(db):

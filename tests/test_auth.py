@@ -29,10 +29,16 @@ def test_first_start_offers_a_one_time_link_to_create_the_administrator(client, 
     link = setup_link(runner)
     page = client.get(link)
     assert "Create the first administrator" in page.get_data(as_text=True)
-    response = client.post(link, data={
-        "csrf_token": csrf_token(page), "name": "Sam Admin", "email": "Sam@Example.org",
-        "new_password": "tide pool lantern kettle", "confirm_password": "tide pool lantern kettle",
-    })
+    response = client.post(
+        link,
+        data={
+            "csrf_token": csrf_token(page),
+            "name": "Sam Admin",
+            "email": "Sam@Example.org",
+            "new_password": "tide pool lantern kettle",
+            "confirm_password": "tide pool lantern kettle",
+        },
+    )
     assert response.status_code == 302
     admin = db.session.query(User).one()
     assert (admin.email, admin.role) == ("sam@example.org", Role.ADMIN)
@@ -54,10 +60,16 @@ def test_setup_link_rejects_tampering_and_expiry(client, runner, app, monkeypatc
 def test_setup_form_rejects_a_common_password_and_creates_nothing(client, runner, db):
     link = setup_link(runner)
     page = client.get(link)
-    response = client.post(link, data={
-        "csrf_token": csrf_token(page), "name": "Sam", "email": "sam@example.org",
-        "new_password": "password123", "confirm_password": "password123",
-    })
+    response = client.post(
+        link,
+        data={
+            "csrf_token": csrf_token(page),
+            "name": "Sam",
+            "email": "sam@example.org",
+            "new_password": "password123",
+            "confirm_password": "password123",
+        },
+    )
     assert response.status_code == 200
     assert "too common" in response.get_data(as_text=True)
     assert db.session.query(User).count() == 0
@@ -134,10 +146,16 @@ def test_changing_password_signs_out_other_devices_but_not_this_one(app, db):
     sign_in(laptop, "pat@example.org", PASSWORD)
     sign_in(phone, "pat@example.org", PASSWORD)
     page = laptop.get("/account")
-    response = laptop.post("/account", data={
-        "csrf_token": csrf_token(page), "current_password": PASSWORD,
-        "new_password": "a brand new long passphrase", "confirm_password": "a brand new long passphrase",
-    }, follow_redirects=True)
+    response = laptop.post(
+        "/account",
+        data={
+            "csrf_token": csrf_token(page),
+            "current_password": PASSWORD,
+            "new_password": "a brand new long passphrase",
+            "confirm_password": "a brand new long passphrase",
+        },
+        follow_redirects=True,
+    )
     assert "Your password has been changed" in response.get_data(as_text=True)
     assert laptop.get("/people/").status_code == 200
     assert phone.get("/people/").status_code == 302
@@ -147,21 +165,29 @@ def test_changing_password_signs_out_other_devices_but_not_this_one(app, db):
 def test_change_password_needs_the_current_one(client, login_as):
     login_as(Role.CHAMPION)
     page = client.get("/account")
-    response = client.post("/account", data={
-        "csrf_token": csrf_token(page), "current_password": "wrong",
-        "new_password": "a brand new long passphrase", "confirm_password": "a brand new long passphrase",
-    })
+    response = client.post(
+        "/account",
+        data={
+            "csrf_token": csrf_token(page),
+            "current_password": "wrong",
+            "new_password": "a brand new long passphrase",
+            "confirm_password": "a brand new long passphrase",
+        },
+    )
     assert "Your current password is not correct" in response.get_data(as_text=True)
 
 
 def test_cli_creates_users_and_tokens(runner, db):
-    result = runner.invoke(args=["crm", "create-user", "Lee@Example.org", "--role", "manager",
-                                 "--name", "Lee", "--password-stdin"], input="seaside walk at dawn\n")
+    result = runner.invoke(
+        args=["crm", "create-user", "Lee@Example.org", "--role", "manager", "--name", "Lee", "--password-stdin"],
+        input="seaside walk at dawn\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.query(User).filter_by(email="lee@example.org").one()
     assert user.role == Role.MANAGER
-    weak = runner.invoke(args=["crm", "create-user", "kim@example.org", "--role", "admin",
-                               "--password-stdin"], input="12345678\n")
+    weak = runner.invoke(
+        args=["crm", "create-user", "kim@example.org", "--role", "admin", "--password-stdin"], input="12345678\n"
+    )
     assert weak.exit_code == 1 and "too common" in weak.output
     assert db.session.query(User).filter_by(email="kim@example.org").count() == 0
     token = runner.invoke(args=["crm", "create-token", "lee@example.org"]).output.strip()

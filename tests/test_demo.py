@@ -59,7 +59,9 @@ def test_demo_has_one_account_per_role_sharing_a_generated_passphrase(db):
 
     assert sorted(role for _, role, _ in accounts) == sorted(Role.values())
     assert {email for email, _, _ in accounts} == {
-        "admin@demo.example", "manager@demo.example", "coordinator@demo.example",
+        "admin@demo.example",
+        "manager@demo.example",
+        "coordinator@demo.example",
         "champion@demo.example",
     }
     passwords = {password for _, _, password in accounts}
@@ -75,9 +77,7 @@ def test_demo_people_and_partners_are_a_believable_mix(db):
     load_demo(PASSWORD)
 
     assert count(db, select(Person)) >= 100
-    by_type = dict(db.session.execute(
-        select(PersonTypeLink.type, func.count()).group_by(PersonTypeLink.type)
-    ).all())
+    by_type = dict(db.session.execute(select(PersonTypeLink.type, func.count()).group_by(PersonTypeLink.type)).all())
     assert 15 <= by_type[PersonType.PARENT_CHAMPION] <= 25
     assert by_type[PersonType.PARENT_CARER] == max(by_type.values())
     assert set(by_type) == set(PersonType)
@@ -86,9 +86,7 @@ def test_demo_people_and_partners_are_a_believable_mix(db):
     assert professionals >= 15
     categories = db.session.scalars(select(Tag.category).distinct())
     assert set(categories) == set(TagCategory)
-    statuses = dict(
-        db.session.execute(select(Person.status, func.count()).group_by(Person.status)).all()
-    )
+    statuses = dict(db.session.execute(select(Person.status, func.count()).group_by(Person.status)).all())
     assert statuses[PersonStatus.INACTIVE] >= 3 and statuses[PersonStatus.LEFT] >= 2
     assert count(db, select(Person).where(Person.needs_creche.is_(True))) >= 10
     contact = select(Consent.person_id).where(Consent.purpose == "contact").distinct()
@@ -139,7 +137,9 @@ def test_demo_has_coproduction_week_2020_and_the_2019_conference(db):
     assert sum(s.kind == SessionKind.BREAKOUT for s in sessions) >= 4
     assert len({s.date for s in sessions}) == 1 and sessions[0].date.year == 2019
     assert {s.involvement_level for s in sessions} <= {
-        InvolvementLevel.INFORMING, InvolvementLevel.CONSULTING, InvolvementLevel.ENGAGING,
+        InvolvementLevel.INFORMING,
+        InvolvementLevel.CONSULTING,
+        InvolvementLevel.ENGAGING,
     }
 
 
@@ -148,9 +148,7 @@ def test_demo_sessions_run_every_year_and_some_are_coming_up(db):
     today = date.today()
 
     for year in (2023, 2024, 2025):
-        held = count(db, select(Session).where(
-            Session.date >= date(year, 1, 1), Session.date <= date(year, 12, 31)
-        ))
+        held = count(db, select(Session).where(Session.date >= date(year, 1, 1), Session.date <= date(year, 12, 31)))
         assert held >= 12, f"only {held} sessions in {year}"
     upcoming = db.session.scalars(select(Session).where(Session.date >= today)).all()
     assert len(upcoming) >= 3
@@ -201,8 +199,7 @@ def test_flask_crm_demo_prints_the_accounts_and_refuses_a_second_run(runner, db)
     result = runner.invoke(args=["crm", "demo"])
 
     assert result.exit_code == 0, result.output
-    for email in ("admin@demo.example", "manager@demo.example", "coordinator@demo.example",
-                  "champion@demo.example"):
+    for email in ("admin@demo.example", "manager@demo.example", "coordinator@demo.example", "champion@demo.example"):
         assert email in result.output
     assert result.output.count("password: ") == 4
     assert count(db, select(Person)) >= 100
@@ -218,4 +215,3 @@ def test_flask_crm_demo_takes_the_password_from_stdin(runner, db):
     assert result.exit_code == 0, result.output
     assert result.output.count(f"password: {PASSWORD}") == 4
     assert authenticate("manager@demo.example", PASSWORD) is not None
-

@@ -61,9 +61,7 @@ def test_upgrade_downgrade_upgrade_and_models_match(empty_database):
 
         upgrade()
         with engine.connect() as connection:
-            context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "render_as_batch": True}
-            )
+            context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
             differences = compare_metadata(context, db.metadata)
             if engine.dialect.name == "sqlite":
                 fk_problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

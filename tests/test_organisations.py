@@ -15,8 +15,7 @@ from tests.factories import OrganisationFactory, PersonFactory, SessionFactory
 
 def affiliate(db, organisation, *people, job_title=None):
     for person in people:
-        db.session.add(Affiliation(person_id=person.id, organisation_id=organisation.id,
-                                   job_title=job_title))
+        db.session.add(Affiliation(person_id=person.id, organisation_id=organisation.id, job_title=job_title))
     db.session.flush()
 
 
@@ -30,8 +29,12 @@ def test_coordinator_adds_an_organisation_and_it_is_audited(client, login_as, po
     user = login_as(Role.COORDINATOR)
     response = post_form(
         "/organisations/new",
-        {"name": "  Southend YMCA ", "type": "voluntary", "website": "ymca.example.org",
-         "notes": "Runs the youth panel"},
+        {
+            "name": "  Southend YMCA ",
+            "type": "voluntary",
+            "website": "ymca.example.org",
+            "notes": "Runs the youth panel",
+        },
         follow_redirects=True,
     )
     page = response.get_data(as_text=True)
@@ -53,17 +56,19 @@ def test_coordinator_adds_an_organisation_and_it_is_audited(client, login_as, po
     [
         ({"name": "", "type": "nhs"}, "Enter the organisation&#39;s name"),
         ({"name": "Mid and South Essex NHS"}, "Choose the type of organisation"),
-        ({"name": "Mid and South Essex NHS", "type": "spaceship"},
-         "Choose the type of organisation"),
+        ({"name": "Mid and South Essex NHS", "type": "spaceship"}, "Choose the type of organisation"),
         ({"name": "x" * 201, "type": "nhs"}, "Name must be 200 characters or fewer"),
-        ({"name": "Mid and South Essex NHS", "type": "nhs", "website": "javascript:alert(1)"},
-         "Enter a web address starting with http:// or https://"),
-        ({"name": "Mid and South Essex NHS", "type": "nhs", "website": "not a website"},
-         "Enter a web address starting with http:// or https://"),
+        (
+            {"name": "Mid and South Essex NHS", "type": "nhs", "website": "javascript:alert(1)"},
+            "Enter a web address starting with http:// or https://",
+        ),
+        (
+            {"name": "Mid and South Essex NHS", "type": "nhs", "website": "not a website"},
+            "Enter a web address starting with http:// or https://",
+        ),
     ],
 )
-def test_bad_input_is_explained_and_nothing_is_written(client, login_as, post_form, db, data,
-                                                       message):
+def test_bad_input_is_explained_and_nothing_is_written(client, login_as, post_form, db, data, message):
     login_as(Role.COORDINATOR)
     response = post_form("/organisations/new", data)
     page = response.get_data(as_text=True)
@@ -77,8 +82,7 @@ def test_bad_input_is_explained_and_nothing_is_written(client, login_as, post_fo
 def test_a_name_already_taken_is_refused_whatever_its_case(client, login_as, post_form, db):
     OrganisationFactory(name="Southend-on-Sea City Council", type=OrganisationType.COUNCIL)
     login_as(Role.COORDINATOR)
-    response = post_form("/organisations/new",
-                         {"name": "southend-on-sea city council", "type": "council"})
+    response = post_form("/organisations/new", {"name": "southend-on-sea city council", "type": "council"})
     assert "An organisation with this name already exists" in response.get_data(as_text=True)
     assert db.session.query(Organisation).count() == 1
 
@@ -93,8 +97,7 @@ def test_champion_can_view_but_not_add_or_edit(client, login_as, db):
     assert client.get("/organisations/new").status_code == 403
     assert client.get(f"/organisations/{organisation.id}/edit").status_code == 403
     token = re.search(r'name="csrf_token" value="([^"]+)"', listing.get_data(as_text=True)).group(1)
-    response = client.post("/organisations/new",
-                           data={"csrf_token": token, "name": "Sneaky", "type": "other"})
+    response = client.post("/organisations/new", data={"csrf_token": token, "name": "Sneaky", "type": "other"})
     assert response.status_code == 403
     assert db.session.query(Organisation).count() == 1
 
@@ -108,8 +111,7 @@ def test_list_counts_affiliated_people_per_organisation(client, login_as, db):
     affiliate(db, nhs, staff[0])
     login_as(Role.CHAMPION)
     page = client.get("/organisations/").get_data(as_text=True)
-    assert people_counts(page) == {"Borough Council": 3, "Health Visiting Team": 1,
-                                   "Quiet Charity": 0}
+    assert people_counts(page) == {"Borough Council": 3, "Health Visiting Team": 1, "Quiet Charity": 0}
 
 
 def test_list_searches_by_name_and_filters_by_type(client, login_as, db):
@@ -191,14 +193,12 @@ def test_coordinator_edits_an_organisation(client, login_as, post_form, db):
     url = f"/organisations/{organisation.id}/edit"
     form = client.get(url).get_data(as_text=True)
     assert 'value="Southend CVS"' in form
-    response = post_form(url, {"name": "SAVS", "type": "voluntary", "website": "", "notes": ""},
-                         follow_redirects=True)
+    response = post_form(url, {"name": "SAVS", "type": "voluntary", "website": "", "notes": ""}, follow_redirects=True)
     assert "Changes saved" in response.get_data(as_text=True)
     db.session.refresh(organisation)
     assert organisation.name == "SAVS"
     assert organisation.type == OrganisationType.VOLUNTARY
-    audit = db.session.query(AuditEvent).filter_by(entity_type="organisations",
-                                                   action=AuditAction.UPDATE).one()
+    audit = db.session.query(AuditEvent).filter_by(entity_type="organisations", action=AuditAction.UPDATE).one()
     assert audit.changed_fields == ["name", "type"]
 
 
@@ -206,8 +206,7 @@ def test_editing_to_a_taken_name_changes_nothing(client, login_as, post_form, db
     OrganisationFactory(name="Taken Name")
     organisation = OrganisationFactory(name="Original Name")
     login_as(Role.COORDINATOR)
-    response = post_form(f"/organisations/{organisation.id}/edit",
-                         {"name": "taken name", "type": "voluntary"})
+    response = post_form(f"/organisations/{organisation.id}/edit", {"name": "taken name", "type": "voluntary"})
     assert "An organisation with this name already exists" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Organisation, organisation.id).name == "Original Name"

@@ -7,8 +7,12 @@ from crm.models.enums import AuditAction, PersonType, Role
 from tests.factories import ConsentFactory, OrganisationFactory, PersonFactory, TagFactory
 
 VALID = {
-    "first_name": "Aisha", "last_name": "Khan", "email": "Aisha.Khan@Example.com",
-    "phone": "07911 123456", "postcode": "ss1 2ab", "person_types": ["parent_champion"],
+    "first_name": "Aisha",
+    "last_name": "Khan",
+    "email": "Aisha.Khan@Example.com",
+    "phone": "07911 123456",
+    "postcode": "ss1 2ab",
+    "person_types": ["parent_champion"],
     "status": "active",
 }
 
@@ -16,8 +20,9 @@ VALID = {
 def test_champion_adds_a_person_with_normalised_contact_details(client, login_as, post_form, db):
     login_as(Role.CHAMPION)
     kursaal = db.session.query(Ward).filter_by(name="Kursaal").one()
-    response = post_form("/people/new", VALID | {"ward_id": str(kursaal.id), "needs_creche": "y"},
-                         follow_redirects=True)
+    response = post_form(
+        "/people/new", VALID | {"ward_id": str(kursaal.id), "needs_creche": "y"}, follow_redirects=True
+    )
     page = response.get_data(as_text=True)
     assert "Aisha Khan has been added" in page
     person = db.session.query(Person).one()
@@ -29,14 +34,25 @@ def test_champion_adds_a_person_with_normalised_contact_details(client, login_as
 
 def test_bad_contact_details_are_explained_and_nothing_is_saved(client, login_as, post_form, db):
     login_as(Role.CHAMPION)
-    response = post_form("/people/new", VALID | {
-        "first_name": "", "email": "not-an-email", "phone": "12", "postcode": "XYZ",
-    })
+    response = post_form(
+        "/people/new",
+        VALID
+        | {
+            "first_name": "",
+            "email": "not-an-email",
+            "phone": "12",
+            "postcode": "XYZ",
+        },
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "There is a problem" in page
-    for message in ("Enter a first name", "Enter an email address in the correct format",
-                    "Enter a real phone number", "Enter a real UK postcode"):
+    for message in (
+        "Enter a first name",
+        "Enter an email address in the correct format",
+        "Enter a real phone number",
+        "Enter a real UK postcode",
+    ):
         assert message in page
     assert db.session.query(Person).count() == 0
 
@@ -54,8 +70,14 @@ def test_editing_a_person_records_which_fields_changed_but_not_their_values(clie
     user = login_as(Role.CHAMPION)
     person = PersonFactory(first_name="Jo", last_name="Bloggs", email="jo@example.com")
     db.session.commit()
-    data = {"first_name": "Jo", "last_name": "Bloggs", "email": "jo.new@example.com",
-            "status": "inactive", "person_types": ["volunteer"], "version": str(person.version)}
+    data = {
+        "first_name": "Jo",
+        "last_name": "Bloggs",
+        "email": "jo.new@example.com",
+        "status": "inactive",
+        "person_types": ["volunteer"],
+        "version": str(person.version),
+    }
     response = post_form(f"/people/{person.id}/edit", data, follow_redirects=True)
     assert "Changes saved" in response.get_data(as_text=True)
     db.session.refresh(person)
@@ -73,9 +95,16 @@ def test_an_edit_based_on_an_old_version_is_refused(client, login_as, post_form,
     stale = str(person.version)
     person.notes = "Changed by a colleague"
     db.session.commit()
-    response = post_form(f"/people/{person.id}/edit", {
-        "first_name": "Joanne", "last_name": "Bloggs", "status": "active", "version": stale,
-    }, follow_redirects=True)
+    response = post_form(
+        f"/people/{person.id}/edit",
+        {
+            "first_name": "Joanne",
+            "last_name": "Bloggs",
+            "status": "active",
+            "version": stale,
+        },
+        follow_redirects=True,
+    )
     assert "Someone else changed this record" in response.get_data(as_text=True)
     db.session.refresh(person)
     assert person.first_name == "Jo"
@@ -112,13 +141,22 @@ def test_tags_and_affiliations_show_on_the_profile(client, login_as, post_form, 
     council = OrganisationFactory(name="Southend-on-Sea City Council")
     person = PersonFactory()
     db.session.commit()
-    post_form(f"/people/{person.id}/edit", {
-        "first_name": person.first_name, "last_name": person.last_name, "status": "active",
-        "interest_tags": [str(tag.id)], "version": str(person.version),
-    })
-    response = post_form(f"/people/{person.id}/affiliations",
-                         {"organisation_id": str(council.id), "job_title": "Family Support Worker"},
-                         form_url=f"/people/{person.id}", follow_redirects=True)
+    post_form(
+        f"/people/{person.id}/edit",
+        {
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "status": "active",
+            "interest_tags": [str(tag.id)],
+            "version": str(person.version),
+        },
+    )
+    response = post_form(
+        f"/people/{person.id}/affiliations",
+        {"organisation_id": str(council.id), "job_title": "Family Support Worker"},
+        form_url=f"/people/{person.id}",
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "Speech and language" in page
     assert "Southend-on-Sea City Council" in page and "Family Support Worker" in page
@@ -128,15 +166,25 @@ def test_recording_and_withdrawing_consent(client, login_as, post_form, db):
     login_as(Role.CHAMPION)
     person = PersonFactory()
     db.session.commit()
-    response = post_form(f"/people/{person.id}/consents", {
-        "purpose": "contact", "method": "verbal",
-        "wording": "Can we contact you about future co-design sessions?",
-    }, form_url=f"/people/{person.id}/consents/new", follow_redirects=True)
+    response = post_form(
+        f"/people/{person.id}/consents",
+        {
+            "purpose": "contact",
+            "method": "verbal",
+            "wording": "Can we contact you about future co-design sessions?",
+        },
+        form_url=f"/people/{person.id}/consents/new",
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "Consent recorded" in page and "Current" in page
     consent = db.session.query(Consent).one()
-    response = post_form(f"/people/{person.id}/consents/{consent.id}/withdraw", {},
-                         form_url=f"/people/{person.id}", follow_redirects=True)
+    response = post_form(
+        f"/people/{person.id}/consents/{consent.id}/withdraw",
+        {},
+        form_url=f"/people/{person.id}",
+        follow_redirects=True,
+    )
     assert "Consent withdrawn" in response.get_data(as_text=True)
     db.session.refresh(consent)
     assert consent.withdrawn_at is not None
@@ -146,8 +194,11 @@ def test_consent_needs_its_wording(client, login_as, post_form, db):
     login_as(Role.CHAMPION)
     person = PersonFactory()
     db.session.commit()
-    response = post_form(f"/people/{person.id}/consents", {"purpose": "photos", "method": "paper", "wording": ""},
-                         form_url=f"/people/{person.id}/consents/new")
+    response = post_form(
+        f"/people/{person.id}/consents",
+        {"purpose": "photos", "method": "paper", "wording": ""},
+        form_url=f"/people/{person.id}/consents/new",
+    )
     assert "Enter the wording the person agreed to" in response.get_data(as_text=True)
     assert db.session.query(Consent).count() == 0
 

@@ -76,8 +76,14 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_get_401(app, client, ids):
         if permission_of(view) is None:
             continue
         url = build_url(app, rule, ids)
-        method = "GET" if "GET" in rule.methods else "POST" if "POST" in rule.methods else (
-            sorted(rule.methods - {"HEAD", "OPTIONS"})[0]  # an API route may be PATCH or PUT only
+        method = (
+            "GET"
+            if "GET" in rule.methods
+            else "POST"
+            if "POST" in rule.methods
+            else (
+                sorted(rule.methods - {"HEAD", "OPTIONS"})[0]  # an API route may be PATCH or PUT only
+            )
         )
         response = client.open(url, method=method)
         if rule.rule.startswith("/api/"):
@@ -125,14 +131,11 @@ def test_unknown_ids_are_404_for_a_role_that_may_see_them(app, client, login_as,
     login_as(Role.ADMIN)
     token = _token_for(client)
     values = {key: MISSING_ID for key in ids} | {"token": ids["token"]}
-    for rule, view in routes(app):
+    for rule, _view in routes(app):
         if not any(arg.endswith("_id") for arg in rule.arguments) or rule.rule.startswith("/api/"):
             continue
         url = build_url(app, rule, values)
-        if "GET" in rule.methods:
-            response = client.get(url)
-        else:
-            response = client.post(url, data={"csrf_token": token})
+        response = client.get(url) if "GET" in rule.methods else client.post(url, data={"csrf_token": token})
         assert response.status_code == 404, f"{rule.methods} {url}: {response.status_code}"
         assert "Page not found" in response.get_data(as_text=True)
 
@@ -140,7 +143,7 @@ def test_unknown_ids_are_404_for_a_role_that_may_see_them(app, client, login_as,
 def test_every_form_post_needs_a_csrf_token(app, client, login_as, ids, db):
     login_as(Role.ADMIN)
     checked = 0
-    for rule, view in routes(app):
+    for rule, _view in routes(app):
         if "POST" not in rule.methods or rule.rule.startswith("/api/"):
             continue
         url = build_url(app, rule, ids)

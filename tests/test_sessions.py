@@ -55,8 +55,13 @@ def test_coordinator_adds_a_session_and_sees_it_laid_out(client, login_as, post_
     event = EventFactory(name="Co-production Week 2026")
     response = post_form(
         "/sessions/new",
-        form_data(theme_id=str(theme.id), organiser_organisation_id=str(organisation.id),
-                  event_id=str(event.id), format="hybrid", meeting_link="teams.example.com/meet/1"),
+        form_data(
+            theme_id=str(theme.id),
+            organiser_organisation_id=str(organisation.id),
+            event_id=str(event.id),
+            format="hybrid",
+            meeting_link="teams.example.com/meet/1",
+        ),
         follow_redirects=True,
     )
     page = response.get_data(as_text=True)
@@ -69,13 +74,27 @@ def test_coordinator_adds_a_session_and_sees_it_laid_out(client, login_as, post_
     assert session.kind == SessionKind.CO_DESIGN_WORKSHOP
     assert session.involvement_level == InvolvementLevel.CO_DESIGNING
     assert (session.theme_id, session.organiser_organisation_id, session.event_id) == (
-        theme.id, organisation.id, event.id)
+        theme.id,
+        organisation.id,
+        event.id,
+    )
     assert (session.capacity, session.creche_places) == (20, 6)
     assert session.meeting_link == "https://teams.example.com/meet/1"
-    for text in ("Tuesday 3 March 2026", "10am to 12:30pm", "Hybrid", "Co-design workshop",
-                 theme.name, "Co-designing", "Kent Elms Library, community room",
-                 "https://teams.example.com/meet/1", "Southend YMCA", "Co-production Week 2026",
-                 "Designing the new chatter sessions.", "Order lunch for 20", "Attendance"):
+    for text in (
+        "Tuesday 3 March 2026",
+        "10am to 12:30pm",
+        "Hybrid",
+        "Co-design workshop",
+        theme.name,
+        "Co-designing",
+        "Kent Elms Library, community room",
+        "https://teams.example.com/meet/1",
+        "Southend YMCA",
+        "Co-production Week 2026",
+        "Designing the new chatter sessions.",
+        "Order lunch for 20",
+        "Attendance",
+    ):
         assert text in page, text
     assert f'href="/organisations/{organisation.id}"' in page
     assert f'href="/sessions/events/{event.id}"' in page
@@ -84,8 +103,9 @@ def test_coordinator_adds_a_session_and_sees_it_laid_out(client, login_as, post_
     assert (audit.entity_id, audit.user_id) == (session.id, user.id)
 
 
-@pytest.mark.parametrize("typed", [("10:00", "12:00"), ("10.00", "12.00"), ("9:30", "11:45"),
-                                   ("0930", "1400"), ("2pm", "3.30pm")])
+@pytest.mark.parametrize(
+    "typed", [("10:00", "12:00"), ("10.00", "12.00"), ("9:30", "11:45"), ("0930", "1400"), ("2pm", "3.30pm")]
+)
 def test_times_are_accepted_as_people_type_them(client, login_as, post_form, db, typed):
     login_as(Role.COORDINATOR)
     response = post_form("/sessions/new", form_data(start_time=typed[0], end_time=typed[1]))
@@ -125,8 +145,7 @@ def test_times_are_accepted_as_people_type_them(client, login_as, post_form, db,
         ({"location": "x" * 301}, "Location must be 300 characters or fewer"),
     ],
 )
-def test_bad_input_is_explained_and_nothing_is_written(client, login_as, post_form, db, changes,
-                                                       message):
+def test_bad_input_is_explained_and_nothing_is_written(client, login_as, post_form, db, changes, message):
     login_as(Role.COORDINATOR)
     response = post_form("/sessions/new", form_data(**changes))
     page = response.get_data(as_text=True)
@@ -171,18 +190,15 @@ def test_champion_can_view_sessions_but_not_add_or_change_them(client, login_as,
 def test_upcoming_soonest_first_and_past_most_recent_first(client, login_as, db):
     day = dt.timedelta(days=1)
     SessionFactory(title="Next month", date=TODAY + 30 * day)
-    SessionFactory(title="Tomorrow afternoon", date=TODAY + day, start_time=dt.time(14),
-                   end_time=dt.time(15))
-    SessionFactory(title="Tomorrow morning", date=TODAY + day, start_time=dt.time(9),
-                   end_time=dt.time(10))
+    SessionFactory(title="Tomorrow afternoon", date=TODAY + day, start_time=dt.time(14), end_time=dt.time(15))
+    SessionFactory(title="Tomorrow morning", date=TODAY + day, start_time=dt.time(9), end_time=dt.time(10))
     SessionFactory(title="Today", date=TODAY)
     SessionFactory(title="Last year", date=TODAY - 365 * day)
     SessionFactory(title="Yesterday", date=TODAY - day)
     SessionFactory(title="Last week", date=TODAY - 7 * day)
     login_as(Role.CHAMPION)
     upcoming = client.get("/sessions/").get_data(as_text=True)
-    assert titles_in_order(upcoming) == ["Today", "Tomorrow morning", "Tomorrow afternoon",
-                                         "Next month"]
+    assert titles_in_order(upcoming) == ["Today", "Tomorrow morning", "Tomorrow afternoon", "Next month"]
     assert client.get("/sessions/?when=upcoming").get_data(as_text=True) == upcoming
     past = client.get("/sessions/?when=past").get_data(as_text=True)
     assert titles_in_order(past) == ["Yesterday", "Last week", "Last year"]
@@ -194,12 +210,30 @@ def test_filters_narrow_the_list_and_combine(client, login_as, db):
     council = OrganisationFactory(name="Borough Council")
     week = EventFactory(name="Co-production Week")
     soon = TODAY + dt.timedelta(days=3)
-    SessionFactory(title="Alpha", date=soon, theme=themes[0], organiser=council, event=week,
-                   kind=SessionKind.FOCUS_GROUP, involvement_level=InvolvementLevel.CONSULTING)
-    SessionFactory(title="Bravo", date=soon, theme=themes[1], organiser=council,
-                   kind=SessionKind.FOCUS_GROUP, involvement_level=InvolvementLevel.CO_PRODUCING)
-    SessionFactory(title="Charlie", date=soon, theme=themes[0], kind=SessionKind.PANEL,
-                   involvement_level=InvolvementLevel.CONSULTING)
+    SessionFactory(
+        title="Alpha",
+        date=soon,
+        theme=themes[0],
+        organiser=council,
+        event=week,
+        kind=SessionKind.FOCUS_GROUP,
+        involvement_level=InvolvementLevel.CONSULTING,
+    )
+    SessionFactory(
+        title="Bravo",
+        date=soon,
+        theme=themes[1],
+        organiser=council,
+        kind=SessionKind.FOCUS_GROUP,
+        involvement_level=InvolvementLevel.CO_PRODUCING,
+    )
+    SessionFactory(
+        title="Charlie",
+        date=soon,
+        theme=themes[0],
+        kind=SessionKind.PANEL,
+        involvement_level=InvolvementLevel.CONSULTING,
+    )
     SessionFactory(title="Delta (past)", date=TODAY - dt.timedelta(days=3), theme=themes[0])
     login_as(Role.CHAMPION)
 
@@ -264,24 +298,24 @@ def test_coordinator_edits_a_session(client, login_as, post_form, db):
     assert 'id="date-day" name="date" type="text" value="12"' in form
     assert 'id="date-month" name="date" type="text" value="05"' in form
     assert 'id="date-year" name="date" type="text" value="2026"' in form
-    response = post_form(url, form_data(title="New title", date=["14", "5", "2026"],
-                                        start_time="13:00", end_time="15:30", capacity=""),
-                         follow_redirects=True)
+    response = post_form(
+        url,
+        form_data(title="New title", date=["14", "5", "2026"], start_time="13:00", end_time="15:30", capacity=""),
+        follow_redirects=True,
+    )
     page = response.get_data(as_text=True)
     assert "Changes saved" in page and "Thursday 14 May 2026" in page and "1pm to 3:30pm" in page
     db.session.refresh(session)
     assert session.title == "New title" and session.capacity is None
     assert session.date == dt.date(2026, 5, 14)
-    audit = db.session.query(AuditEvent).filter_by(entity_type="sessions",
-                                                   action=AuditAction.UPDATE).one()
+    audit = db.session.query(AuditEvent).filter_by(entity_type="sessions", action=AuditAction.UPDATE).one()
     assert {"title", "date", "start_time", "end_time", "capacity"} <= set(audit.changed_fields)
 
 
 def test_a_bad_edit_changes_nothing(client, login_as, post_form, db):
     session = SessionFactory(title="Keep me", capacity=10)
     login_as(Role.COORDINATOR)
-    response = post_form(f"/sessions/{session.id}/edit",
-                         form_data(title="Changed", capacity="-1", end_time="09:00"))
+    response = post_form(f"/sessions/{session.id}/edit", form_data(title="Changed", capacity="-1", end_time="09:00"))
     page = response.get_data(as_text=True)
     assert "Capacity must be a whole number, 0 or more" in page
     assert "End time must be after the start time" in page
@@ -309,8 +343,9 @@ def test_cancel_asks_first_then_cancels_and_can_be_reinstated(client, login_as, 
     cancel_audit = db.session.query(AuditEvent).filter_by(entity_type="sessions").one()
     assert cancel_audit.action == AuditAction.CANCEL
 
-    response = post_form(f"/sessions/{session.id}/reinstate", {},
-                         form_url=f"/sessions/{session.id}", follow_redirects=True)
+    response = post_form(
+        f"/sessions/{session.id}/reinstate", {}, form_url=f"/sessions/{session.id}", follow_redirects=True
+    )
     assert "Baby massage panel has been reinstated" in response.get_data(as_text=True)
     db.session.refresh(session)
     assert not session.cancelled and session.cancelled_reason is None
@@ -361,22 +396,22 @@ def test_event_page_lists_its_sessions_in_order(client, login_as, db):
     assert titles_in_order(page) == ["Opening keynote", "Closing keynote"]
 
 
-def test_coordinator_adds_and_renames_an_event_and_adds_a_session_to_it(client, login_as,
-                                                                        post_form, db):
+def test_coordinator_adds_and_renames_an_event_and_adds_a_session_to_it(client, login_as, post_form, db):
     login_as(Role.COORDINATOR)
-    response = post_form("/sessions/events/new",
-                         {"name": "Family Festival", "description": "Summer day"},
-                         follow_redirects=True)
+    response = post_form(
+        "/sessions/events/new", {"name": "Family Festival", "description": "Summer day"}, follow_redirects=True
+    )
     assert "Family Festival has been added" in response.get_data(as_text=True)
     event = db.session.query(Event).one()
-    assert db.session.query(AuditEvent).filter_by(entity_type="events",
-                                                  action=AuditAction.CREATE).count() == 1
+    assert db.session.query(AuditEvent).filter_by(entity_type="events", action=AuditAction.CREATE).count() == 1
     duplicate = post_form("/sessions/events/new", {"name": "family festival"})
     assert "An event with this name already exists" in duplicate.get_data(as_text=True)
     assert db.session.query(Event).count() == 1
-    response = post_form(f"/sessions/events/{event.id}/edit",
-                         {"name": "Family Festival 2026", "description": "Summer day"},
-                         follow_redirects=True)
+    response = post_form(
+        f"/sessions/events/{event.id}/edit",
+        {"name": "Family Festival 2026", "description": "Summer day"},
+        follow_redirects=True,
+    )
     assert "Changes saved" in response.get_data(as_text=True)
     db.session.refresh(event)
     assert event.name == "Family Festival 2026"

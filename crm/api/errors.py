@@ -43,11 +43,11 @@ def invalid_input(error: InvalidInput):
 @api.errorhandler(Conflict)
 def conflict(error: Conflict):
     db.session.rollback()
-    return api_error(409, "conflict", "Someone else changed this record at the same time. "
-                     "Fetch it again and repeat your change.")
+    return api_error(
+        409, "conflict", "Someone else changed this record at the same time. Fetch it again and repeat your change."
+    )
 
 
 @api.errorhandler(403)
 def forbidden(error):
-    return api_error(403, "forbidden", "Your account's role does not allow this. "
-                     "Ask an administrator if you need it.")
+    return api_error(403, "forbidden", "Your account's role does not allow this. Ask an administrator if you need it.")

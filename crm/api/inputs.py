@@ -26,8 +26,7 @@ READ_ONLY_MESSAGE = "This is set by the CRM and cannot be sent"
 def json_object() -> dict[str, Any]:
     """The request body as a JSON object, or a 400 that says how to send one."""
     if not request.is_json:
-        raise ApiError(400, "bad_request",
-                       "Send the body as JSON with the header 'Content-Type: application/json'.")
+        raise ApiError(400, "bad_request", "Send the body as JSON with the header 'Content-Type: application/json'.")
     data = request.get_json(silent=True)
     if data is None:
         raise ApiError(400, "bad_request", "The body is not valid JSON.")
@@ -36,8 +35,7 @@ def json_object() -> dict[str, Any]:
     return data
 
 
-def unexpected_fields(data: Mapping[str, Any], allowed: Iterable[str],
-                      read_only: Iterable[str] = ()) -> dict[str, str]:
+def unexpected_fields(data: Mapping[str, Any], allowed: Iterable[str], read_only: Iterable[str] = ()) -> dict[str, str]:
     """Problems for keys the endpoint does not accept, so a typo is not silently ignored."""
     allowed, read_only = set(allowed), set(read_only)
     problems = {}

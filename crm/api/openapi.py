@@ -55,23 +55,20 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _body(name: str, description: str) -> dict[str, Any]:
-    return {"required": True, "description": description,
-            "content": {"application/json": {"schema": _ref(name)}}}
+    return {"required": True, "description": description, "content": {"application/json": {"schema": _ref(name)}}}
 
 
 def _query(name: str, schema: dict[str, Any], description: str, *, repeatable: bool = False):
     if repeatable:
         schema = {"type": "array", "items": schema}
-    parameter = {"name": name, "in": "query", "required": False, "schema": schema,
-                 "description": description}
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
     if repeatable:
         parameter |= {"style": "form", "explode": True}
     return parameter
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    return {str(status): {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status]}"}
-            for status in statuses}
+    return {str(status): {"$ref": f"#/components/responses/{_ERROR_RESPONSES[status]}"} for status in statuses}
 
 
 _ERROR_RESPONSES = {
@@ -89,22 +86,24 @@ _PAGING = [{"$ref": "#/components/parameters/page"}, {"$ref": "#/components/para
 PERSON_FILTERS = [
     _query("q", {"type": "string"}, "Words in the name or email, or part of a phone number."),
     _query("type", _enum(PersonType.values()), "Has any of these person types.", repeatable=True),
-    _query("tag", {"type": "string", "pattern": "^[a-z_]+:.+$"},
-           "A tag as `category:name`, like `interest:Cooking`.", repeatable=True),
-    _query("tag_mode", _enum(["any", "all"], default="any"),
-           "Whether people need any of the `tag`s, or all of them."),
+    _query(
+        "tag",
+        {"type": "string", "pattern": "^[a-z_]+:.+$"},
+        "A tag as `category:name`, like `interest:Cooking`.",
+        repeatable=True,
+    ),
+    _query("tag_mode", _enum(["any", "all"], default="any"), "Whether people need any of the `tag`s, or all of them."),
     _query("ward", {"type": "string"}, "Lives in any of these wards (by name).", repeatable=True),
     _query("organisation_id", {"type": "integer"}, "Affiliated with this organisation."),
     _query("status", _enum(PersonStatus.values()), "Has this status."),
-    _query("consent", _enum(["contact"]),
-           "`contact`: only people who currently consent to be contacted."),
+    _query("consent", _enum(["contact"]), "`contact`: only people who currently consent to be contacted."),
     _query("needs", _enum(list(NEEDS)), "Has this need (all given must apply).", repeatable=True),
-    _query("sort", _enum(["name"], default="name"), "Order: `name` sorts by last, then first name. "
-           "`engaged`, `recent` and `fair` are not available yet (422)."),
-    *(
-        _query(name, {"type": "string"}, "Not available yet: sending it returns 422.")
-        for name in HISTORY_FILTERS
+    _query(
+        "sort",
+        _enum(["name"], default="name"),
+        "Order: `name` sorts by last, then first name. `engaged`, `recent` and `fair` are not available yet (422).",
     ),
+    *(_query(name, {"type": "string"}, "Not available yet: sending it returns 422.") for name in HISTORY_FILTERS),
 ]
 
 _TAG = {
@@ -119,8 +118,9 @@ _NEEDS = {
     "properties": {
         "creche": {"type": "boolean", "description": "Needs a creche place."},
         "step_free": {"type": "boolean", "description": "Needs step-free access."},
-        "interpreter_language": _nullable("string", maxLength=60,
-                                          description="Needs an interpreter for this language."),
+        "interpreter_language": _nullable(
+            "string", maxLength=60, description="Needs an interpreter for this language."
+        ),
         "other": _nullable("string", description="Any other need, in words."),
     },
 }
@@ -138,13 +138,15 @@ _PERSON_FIELDS = {
     "last_name": _nullable("string", maxLength=100),
     "preferred_name": _nullable("string", maxLength=100),
     "email": _nullable("string", format="email", description="Unique; stored lower-cased."),
-    "phone": _nullable("string", description="UK or international (+); returned in E.164 form, "
-                       "like +447911123456."),
+    "phone": _nullable("string", description="UK or international (+); returned in E.164 form, like +447911123456."),
     "postcode": _nullable("string", description="A UK postcode; returned like `SS1 2AB`."),
     "ward": _nullable("string", description="The ward's name, from the administrator's list."),
     "person_types": {"type": "array", "items": _enum(PersonType.values()), "uniqueItems": True},
-    "tags": {"type": "array", "items": _TAG,
-             "description": "Tags from the administrator's list; sending the list replaces it."},
+    "tags": {
+        "type": "array",
+        "items": _TAG,
+        "description": "Tags from the administrator's list; sending the list replaces it.",
+    },
     "status": _enum(PersonStatus.values()),
     "consent_to_contact": {
         "type": "boolean",
@@ -152,21 +154,22 @@ _PERSON_FIELDS = {
         "opportunities. Sending true records a consent given via the API; false withdraws it.",
     },
     "needs": {**_NEEDS, "description": "In a PATCH, only the needs sent change."},
-    "affiliations": {"type": "array", "items": _AFFILIATION,
-                     "description": "Sending the list replaces the person's affiliations."},
+    "affiliations": {
+        "type": "array",
+        "items": _AFFILIATION,
+        "description": "Sending the list replaces the person's affiliations.",
+    },
 }
 _SESSION_FIELDS = {
     "title": {"type": "string", "minLength": 1, "maxLength": 200},
     "event_id": _nullable("integer"),
     "date": {"type": "string", "format": "date", "description": "YYYY-MM-DD."},
     "start_time": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "HH:MM."},
-    "end_time": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$",
-                 "description": "HH:MM, after the start time."},
+    "end_time": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$", "description": "HH:MM, after the start time."},
     "format": _enum(SessionFormat.values()),
     "kind": _enum(SessionKind.values()),
     "theme": _nullable("string", description="The theme's name, from the administrator's list."),
-    "involvement_level": _enum(InvolvementLevel.values(),
-                               description="The ladder of co-production, lowest first."),
+    "involvement_level": _enum(InvolvementLevel.values(), description="The ladder of co-production, lowest first."),
     "location": _nullable("string", maxLength=300),
     "organiser_organisation_id": _nullable("integer"),
     "capacity": _nullable("integer", minimum=0),
@@ -237,8 +240,7 @@ SCHEMAS: dict[str, Any] = {
         "required": ["name", "type"],
         "additionalProperties": False,
         "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": 200,
-                     "description": "Unique, ignoring case."},
+            "name": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Unique, ignoring case."},
             "type": _enum(OrganisationType.values()),
         },
     },
@@ -253,8 +255,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "SessionInput": {
         "type": "object",
-        "required": ["title", "date", "start_time", "end_time", "format", "kind",
-                     "involvement_level"],
+        "required": ["title", "date", "start_time", "end_time", "format", "kind", "involvement_level"],
         "additionalProperties": False,
         "properties": _SESSION_FIELDS,
     },
@@ -280,8 +281,7 @@ PATHS: dict[str, Any] = {
             "description": "Needs the people.view permission. Filters combine with AND.",
             "tags": ["People"],
             "parameters": [*PERSON_FILTERS, *_PAGING],
-            "responses": {"200": _json(_ref("PersonList"), "A page of people."),
-                          **_errors(401, 403, 422)},
+            "responses": {"200": _json(_ref("PersonList"), "A page of people."), **_errors(401, 403, 422)},
         },
         "post": {
             "operationId": "createPerson",
@@ -289,8 +289,7 @@ PATHS: dict[str, Any] = {
             "description": "Needs the people.create permission.",
             "tags": ["People"],
             "requestBody": _body("PersonInput", "The new person."),
-            "responses": {"201": _json(_ref("Person"), "The person as stored."),
-                          **_errors(400, 401, 403, 422)},
+            "responses": {"201": _json(_ref("Person"), "The person as stored."), **_errors(400, 401, 403, 422)},
         },
     },
     "/people/{person_id}": {
@@ -308,8 +307,10 @@ PATHS: dict[str, Any] = {
             "description": "Needs the people.edit permission. Fields not sent keep their values.",
             "tags": ["People"],
             "requestBody": _body("PersonChanges", "The fields to change."),
-            "responses": {"200": _json(_ref("Person"), "The person after the change."),
-                          **_errors(400, 401, 403, 404, 409, 422)},
+            "responses": {
+                "200": _json(_ref("Person"), "The person after the change."),
+                **_errors(400, 401, 403, 404, 409, 422),
+            },
         },
     },
     "/organisations": {
@@ -319,8 +320,7 @@ PATHS: dict[str, Any] = {
             "description": "Needs the organisations.view permission.",
             "tags": ["Organisations"],
             "parameters": _PAGING,
-            "responses": {"200": _json(_ref("OrganisationList"), "A page of organisations."),
-                          **_errors(401, 403, 422)},
+            "responses": {"200": _json(_ref("OrganisationList"), "A page of organisations."), **_errors(401, 403, 422)},
         },
         "post": {
             "operationId": "createOrganisation",
@@ -328,8 +328,10 @@ PATHS: dict[str, Any] = {
             "description": "Needs the organisations.edit permission.",
             "tags": ["Organisations"],
             "requestBody": _body("OrganisationInput", "The new organisation."),
-            "responses": {"201": _json(_ref("Organisation"), "The organisation as stored."),
-                          **_errors(400, 401, 403, 422)},
+            "responses": {
+                "201": _json(_ref("Organisation"), "The organisation as stored."),
+                **_errors(400, 401, 403, 422),
+            },
         },
     },
     "/sessions": {
@@ -339,8 +341,7 @@ PATHS: dict[str, Any] = {
             "description": "Needs the sessions.view permission.",
             "tags": ["Sessions"],
             "parameters": _PAGING,
-            "responses": {"200": _json(_ref("SessionList"), "A page of sessions."),
-                          **_errors(401, 403, 422)},
+            "responses": {"200": _json(_ref("SessionList"), "A page of sessions."), **_errors(401, 403, 422)},
         },
         "post": {
             "operationId": "createSession",
@@ -348,8 +349,7 @@ PATHS: dict[str, Any] = {
             "description": "Needs the sessions.edit permission.",
             "tags": ["Sessions"],
             "requestBody": _body("SessionInput", "The new session."),
-            "responses": {"201": _json(_ref("Session"), "The session as stored."),
-                          **_errors(400, 401, 403, 422)},
+            "responses": {"201": _json(_ref("Session"), "The session as stored."), **_errors(400, 401, 403, 422)},
         },
     },
     "/sessions/{session_id}": {
@@ -368,8 +368,12 @@ PATHS: dict[str, Any] = {
             "summary": "This document",
             "tags": ["Documentation"],
             "security": [],
-            "responses": {"200": {"description": "The OpenAPI document.",
-                                  "content": {"application/json": {"schema": {"type": "object"}}}}},
+            "responses": {
+                "200": {
+                    "description": "The OpenAPI document.",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
         },
     },
 }
@@ -390,29 +394,33 @@ DOCUMENT: dict[str, Any] = {
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": "People"}, {"name": "Organisations"}, {"name": "Sessions"},
-             {"name": "Documentation"}],
+    "tags": [{"name": "People"}, {"name": "Organisations"}, {"name": "Sessions"}, {"name": "Documentation"}],
     "paths": PATHS,
     "components": {
         "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer",
-                           "description": "A token from `flask crm create-token EMAIL`."},
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from `flask crm create-token EMAIL`.",
+            },
         },
         "parameters": {
-            "page": {"name": "page", "in": "query", "required": False,
-                     "schema": {"type": "integer", "minimum": 1, "default": 1}},
-            "per_page": {"name": "per_page", "in": "query", "required": False,
-                         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
-                                    "default": DEFAULT_PER_PAGE}},
-            "person_id": {"name": "person_id", "in": "path", "required": True,
-                          "schema": {"type": "integer"}},
-            "session_id": {"name": "session_id", "in": "path", "required": True,
-                           "schema": {"type": "integer"}},
+            "page": {
+                "name": "page",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            "per_page": {
+                "name": "per_page",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": DEFAULT_PER_PAGE},
+            },
+            "person_id": {"name": "person_id", "in": "path", "required": True, "schema": {"type": "integer"}},
+            "session_id": {"name": "session_id", "in": "path", "required": True, "schema": {"type": "integer"}},
         },
-        "responses": {
-            name: _json(_ref("Error"), _ERROR_DESCRIPTIONS[name])
-            for name in _ERROR_RESPONSES.values()
-        },
+        "responses": {name: _json(_ref("Error"), _ERROR_DESCRIPTIONS[name]) for name in _ERROR_RESPONSES.values()},
         "schemas": SCHEMAS,
     },
 }

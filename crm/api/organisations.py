@@ -49,9 +49,7 @@ def create_organisation():
         if problem:
             problems["type"] = problem
     data = {key: value for key, value in body.items() if key in FIELD_KINDS and key not in problems}
-    organisation = run_service(
-        problems, lambda: organisations_service.create_organisation(data, current_user)
-    )
+    organisation = run_service(problems, lambda: organisations_service.create_organisation(data, current_user))
     db.session.commit()
     response = jsonify(organisation_json(organisation))
     response.status_code = 201

@@ -54,8 +54,7 @@ FIELD_KINDS = {
     "affiliations": "list",
 }
 READ_ONLY = ("id", "created_at", "updated_at")
-NEEDS_KINDS = {"creche": "bool", "step_free": "bool", "interpreter_language": "text_or_null",
-               "other": "text_or_null"}
+NEEDS_KINDS = {"creche": "bool", "step_free": "bool", "interpreter_language": "text_or_null", "other": "text_or_null"}
 # Where the service's field names differ from the API's, so errors name what the client sent.
 _SERVICE_TO_API = {
     "ward_id": "ward",
@@ -95,9 +94,7 @@ def get_person(person_id: int):
 def create_person():
     body = json_object()
     data, problems = _service_data(body)
-    person = run_service(
-        problems, lambda: people_service.create_person(data, current_user), _SERVICE_TO_API
-    )
+    person = run_service(problems, lambda: people_service.create_person(data, current_user), _SERVICE_TO_API)
     if "consent_to_contact" in body:
         people_service.set_contact_consent(person, body["consent_to_contact"], current_user)
     db.session.commit()
@@ -115,9 +112,7 @@ def update_person(person_id: int):
         raise not_found("person", person_id)
     body = json_object()
     data, problems = _service_data(body)
-    run_service(
-        problems, lambda: people_service.update_person(person, data, current_user), _SERVICE_TO_API
-    )
+    run_service(problems, lambda: people_service.update_person(person, data, current_user), _SERVICE_TO_API)
     if "consent_to_contact" in body:
         people_service.set_contact_consent(person, body["consent_to_contact"], current_user)
     db.session.commit()
@@ -158,9 +153,7 @@ def _service_data(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     if "person_types" in data:
         unknown = [t for t in data["person_types"] if t not in PersonType.values()]
         if unknown:
-            problems["person_types"] = (
-                f"Unknown person type {unknown[0]!r}; use {', '.join(PersonType.values())}"
-            )
+            problems["person_types"] = f"Unknown person type {unknown[0]!r}; use {', '.join(PersonType.values())}"
             del data["person_types"]
     if "status" in data:
         problem = enum_problem(data["status"], PersonStatus.values())

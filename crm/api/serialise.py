@@ -35,9 +35,7 @@ def person_json(person: Person, consent_to_contact: bool) -> dict[str, Any]:
             "interpreter_language": person.interpreter_language,
             "other": person.other_needs,
         },
-        "affiliations": [
-            {"organisation_id": a.organisation_id, "job_title": a.job_title} for a in affiliations
-        ],
+        "affiliations": [{"organisation_id": a.organisation_id, "job_title": a.job_title} for a in affiliations],
         "created_at": timestamp(person.created_at),
         "updated_at": timestamp(person.updated_at),
     }

@@ -105,8 +105,7 @@ def _service_data(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]
     for key in ("start_time", "end_time"):
         if key not in problems and not _is_time(body.get(key)):
             problems[key] = "Enter a time as HH:MM on the 24-hour clock, like 09:30 or 14:00"
-    for key, model, what in (("event_id", Event, "event"),
-                             ("organiser_organisation_id", Organisation, "organisation")):
+    for key, model, what in (("event_id", Event, "event"), ("organiser_organisation_id", Organisation, "organisation")):
         value = body.get(key)
         if key not in problems and value is not None and db.session.get(model, value) is None:
             problems[key] = f"There is no {what} with id {value}"

@@ -16,8 +16,11 @@ CO_PRODUCING = InvolvementLevel.CO_PRODUCING
 IN_PERSON, ONLINE, HYBRID = SessionFormat.IN_PERSON, SessionFormat.ONLINE, SessionFormat.HYBRID
 
 CL, DN, SE, CR, SC = (
-    "Communication and language", "Diet and nutrition", "Social and emotional development",
-    "Community resilience", "Systems change",
+    "Communication and language",
+    "Diet and nutrition",
+    "Social and emotional development",
+    "Community resilience",
+    "Systems change",
 )
 ABSS = "A Better Start Southend"
 COUNCIL = "Southend-on-Sea City Council"
@@ -28,43 +31,50 @@ MSE = "Mid and South Essex NHS Foundation Trust"
 EPUT = "Essex Partnership University NHS Foundation Trust"
 
 LOCATIONS = [
-    "The Forum, Southend", "Kursaal Library", "Shoeburyness Community Centre",
-    "Leigh Community Centre", "Southchurch Hall Gardens pavilion", "Westcliff Library",
-    "Friars Children's Centre", "Centre Place Children's Centre", "YMCA Southend, Newlands Road",
+    "The Forum, Southend",
+    "Kursaal Library",
+    "Shoeburyness Community Centre",
+    "Leigh Community Centre",
+    "Southchurch Hall Gardens pavilion",
+    "Westcliff Library",
+    "Friars Children's Centre",
+    "Centre Place Children's Centre",
+    "YMCA Southend, Newlands Road",
     "Eastwood Community Centre",
 ]
 
 CONFERENCE = {
     "name": "Who's the Expert? 2019",
     "description": "A Better Start Southend's annual conference, planned with Parent Champions: "
-                   "parents and professionals learning from each other.",
+    "parents and professionals learning from each other.",
     "date": "2019-10-17",
     "location": "The Forum, Southend",
     # title, kind, theme, level, "start-end", room
     "sessions": [
         ("Welcome and introduction", KEYNOTE, SC, INFORMING, "09:30-09:50", "Lecture theatre"),
-        ("Keynote: Parents are the experts in their own lives", KEYNOTE, SC, INFORMING,
-         "09:50-10:40", "Lecture theatre"),
-        ("Breakout: Chatterbox, talking with your baby", BREAKOUT, CL, CONSULTING,
-         "11:00-12:00", "Room 1"),
-        ("Breakout: Healthy start, healthy families", BREAKOUT, DN, CONSULTING,
-         "11:00-12:00", "Room 2"),
+        (
+            "Keynote: Parents are the experts in their own lives",
+            KEYNOTE,
+            SC,
+            INFORMING,
+            "09:50-10:40",
+            "Lecture theatre",
+        ),
+        ("Breakout: Chatterbox, talking with your baby", BREAKOUT, CL, CONSULTING, "11:00-12:00", "Room 1"),
+        ("Breakout: Healthy start, healthy families", BREAKOUT, DN, CONSULTING, "11:00-12:00", "Room 2"),
         ("Breakout: Dads matter too", BREAKOUT, SE, ENGAGING, "11:00-12:00", "Room 3"),
         ("Breakout: Building a kinder Southend", BREAKOUT, CR, ENGAGING, "13:00-14:00", "Room 1"),
-        ("Breakout: What makes a good children's centre?", BREAKOUT, SC, CONSULTING,
-         "13:00-14:00", "Room 2"),
-        ("Breakout: Feeling low after birth, what helped", BREAKOUT, SE, ENGAGING,
-         "13:00-14:00", "Room 3"),
+        ("Breakout: What makes a good children's centre?", BREAKOUT, SC, CONSULTING, "13:00-14:00", "Room 2"),
+        ("Breakout: Feeling low after birth, what helped", BREAKOUT, SE, ENGAGING, "13:00-14:00", "Room 3"),
         ("Panel: Ask the Parent Champions", PANEL, CR, ENGAGING, "14:15-15:00", "Lecture theatre"),
-        ("Closing keynote: From listening to doing", KEYNOTE, SC, INFORMING,
-         "15:00-15:30", "Lecture theatre"),
+        ("Closing keynote: From listening to doing", KEYNOTE, SC, INFORMING, "15:00-15:30", "Lecture theatre"),
     ],
 }
 
 COPRO_WEEK = {
     "name": "Co-production Week 2020",
     "description": "Nine online sessions over five days for National Co-production Week, "
-                   "celebrating what parents and partners made together.",
+    "celebrating what parents and partners made together.",
     "monday": "2020-06-29",
     # day (0 is Monday), title, kind, theme, level, "start-end"
     "sessions": [
@@ -89,8 +99,7 @@ RECURRING = [
 
 # One-off work, taken in order month by month: title, kind, theme, level, format, organiser
 PROGRAMME = [
-    ("Talking with your baby: co-designing the Chatterbox sessions", WORKSHOP, CL, CO_DESIGNING,
-     IN_PERSON, EPUT),
+    ("Talking with your baby: co-designing the Chatterbox sessions", WORKSHOP, CL, CO_DESIGNING, IN_PERSON, EPUT),
     ("Healthy lunchboxes focus group", FOCUS, DN, CONSULTING, IN_PERSON, COUNCIL),
     ("Designing the new baby welcome bag", WORKSHOP, SE, CO_DESIGNING, IN_PERSON, MSE),
     ("Dads' views on antenatal classes", FOCUS, SE, CONSULTING, ONLINE, MSE),
@@ -100,19 +109,16 @@ PROGRAMME = [
     ("Evaluation findings: you said, we did", MEETING, SC, INFORMING, ONLINE, UNI),
     ("Perinatal mental health leaflet review", CONSULT, SE, CONSULTING, ONLINE, EPUT),
     ("Outdoor play spaces in Shoeburyness", WORKSHOP, CR, CO_DESIGNING, IN_PERSON, COUNCIL),
-    ("Speech and language drop-in: shaping the service", WORKSHOP, CL, CO_DESIGNING, IN_PERSON,
-     EPUT),
+    ("Speech and language drop-in: shaping the service", WORKSHOP, CL, CO_DESIGNING, IN_PERSON, EPUT),
     ("Fussy eaters: tips from parents for parents", WORKSHOP, DN, CO_PRODUCING, IN_PERSON, ABSS),
     ("Young parents' forum", FOCUS, SE, ENGAGING, IN_PERSON, YMCA),
     ("Recruiting panel for the Family Hub manager", PANEL, SC, CO_PRODUCING, IN_PERSON, COUNCIL),
     ("Bedtime routines: co-designing a sleep guide", WORKSHOP, SE, CO_DESIGNING, ONLINE, ABSS),
     ("Cost of living: what support reaches families?", CONSULT, CR, CONSULTING, HYBRID, SAVS),
-    ("Nursery settling-in booklet workshop", WORKSHOP, CL, CO_DESIGNING, IN_PERSON,
-     "Little Acorns Pre-school"),
+    ("Nursery settling-in booklet workshop", WORKSHOP, CL, CO_DESIGNING, IN_PERSON, "Little Acorns Pre-school"),
     ("Research interviews training for Parent Champions", TRAINING, SC, ENGAGING, IN_PERSON, UNI),
     ("Healthy Start vouchers: why families miss out", FOCUS, DN, CONSULTING, ONLINE, COUNCIL),
-    ("Words for welcome: multilingual signs for children's centres", WORKSHOP, CL, CO_PRODUCING,
-     IN_PERSON, ABSS),
+    ("Words for welcome: multilingual signs for children's centres", WORKSHOP, CL, CO_PRODUCING, IN_PERSON, ABSS),
     ("Facilitation skills for Parent Champions", TRAINING, CR, ENGAGING, IN_PERSON, SAVS),
     ("Weaning workshop redesign", WORKSHOP, DN, CO_DESIGNING, IN_PERSON, MSE),
     ("Youth voice on family services", FOCUS, SE, CONSULTING, IN_PERSON, YMCA),

@@ -77,13 +77,15 @@ def _password_field(label: str) -> PasswordField:
 
 
 def _role_field() -> RadioField:
-    return RadioField("Role", choices=Role.choices(), widget=GovRadioInput(),
-                      validators=[InputRequired("Choose a role")])
+    return RadioField(
+        "Role", choices=Role.choices(), widget=GovRadioInput(), validators=[InputRequired("Choose a role")]
+    )
 
 
 def _name_field(label: str, what: str, max_length: int) -> StringField:
     return StringField(
-        label, widget=GovTextInput(),
+        label,
+        widget=GovTextInput(),
         validators=[
             DataRequired(f"Enter {what}"),
             Length(max=max_length, message=f"Name must be {max_length} characters or fewer"),
@@ -93,8 +95,9 @@ def _name_field(label: str, what: str, max_length: int) -> StringField:
 
 class NewAccountForm(FlaskForm):
     name = _name_field("Full name", "their name", 150)
-    email = EmailField("Email address", widget=GovTextInput(),
-                       validators=[DataRequired("Enter an email address"), Length(max=254)])
+    email = EmailField(
+        "Email address", widget=GovTextInput(), validators=[DataRequired("Enter an email address"), Length(max=254)]
+    )
     role = _role_field()
     password = _password_field("Initial password")
     submit = SubmitField("Add account", widget=GovSubmitInput())
@@ -113,8 +116,9 @@ class ResetPasswordForm(FlaskForm):
 
 class WardForm(FlaskForm):
     name = _name_field("Ward name", "the ward’s name", 100)
-    is_priority = BooleanField("Priority ward", widget=GovCheckboxInput(),
-                               description="A ward the programme especially wants to reach")
+    is_priority = BooleanField(
+        "Priority ward", widget=GovCheckboxInput(), description="A ward the programme especially wants to reach"
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
@@ -124,8 +128,12 @@ class ThemeForm(FlaskForm):
 
 
 class TagForm(FlaskForm):
-    category = RadioField("Category", choices=TagCategory.choices(), widget=GovRadioInput(),
-                          validators=[InputRequired("Choose a category")])
+    category = RadioField(
+        "Category",
+        choices=TagCategory.choices(),
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose a category")],
+    )
     name = _name_field("Tag name", "the tag’s name", 100)
     submit = SubmitField("Add tag", widget=GovSubmitInput())
 
@@ -137,8 +145,9 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     entity_type = SelectField("Record type", widget=GovSelect(), validators=[Optional()])
-    action = SelectField("Action", widget=GovSelect(), validators=[Optional()],
-                         choices=[("", "Any action"), *AuditAction.choices()])
+    action = SelectField(
+        "Action", widget=GovSelect(), validators=[Optional()], choices=[("", "Any action"), *AuditAction.choices()]
+    )
     user = OptionalIntSelectField("Who", blank="Anyone")
     date_from = DayField("From", name="from", validators=[Optional()])
     date_to = DayField("To", name="to", validators=[Optional()])
@@ -149,6 +158,7 @@ class AuditFilterForm(FlaskForm):
 
     def filters(self) -> dict:
         """The filters that passed validation, as keyword arguments for queries.audit.audit_log."""
+
         def clean(field):
             return None if field.errors else (field.data or None)
 

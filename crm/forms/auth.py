@@ -19,7 +19,10 @@ class NewPasswordMixin:
         "Password",
         widget=GovPasswordInput(),
         description="Use 8 or more characters. A few unrelated words make a strong password.",
-        validators=[DataRequired("Enter a password"), Length(max=128, message="Password must be 128 characters or fewer")],
+        validators=[
+            DataRequired("Enter a password"),
+            Length(max=128, message="Password must be 128 characters or fewer"),
+        ],
     )
     confirm_password = PasswordField(
         "Confirm password",
@@ -29,12 +32,15 @@ class NewPasswordMixin:
 
 
 class FirstAdministratorForm(NewPasswordMixin, FlaskForm):
-    name = StringField("Your name", widget=GovTextInput(), validators=[DataRequired("Enter your name"), Length(max=150)])
+    name = StringField(
+        "Your name", widget=GovTextInput(), validators=[DataRequired("Enter your name"), Length(max=150)]
+    )
     email = EmailField("Email address", widget=GovTextInput(), validators=[DataRequired("Enter your email address")])
     submit = SubmitField("Create administrator account", widget=GovSubmitInput())
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
-    current_password = PasswordField("Current password", widget=GovPasswordInput(),
-                                     validators=[DataRequired("Enter your current password")])
+    current_password = PasswordField(
+        "Current password", widget=GovPasswordInput(), validators=[DataRequired("Enter your current password")]
+    )
     submit = SubmitField("Change password", widget=GovSubmitInput())

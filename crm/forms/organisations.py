@@ -25,27 +25,29 @@ def _web_address(form, field) -> None:
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        "Name", widget=GovTextInput(),
+        "Name",
+        widget=GovTextInput(),
         validators=[
             DataRequired("Enter the organisation's name"),
             Length(max=200, message="Name must be 200 characters or fewer"),
         ],
     )
     type = RadioField(
-        "Type of organisation", choices=OrganisationType.choices(), widget=GovRadioInput(),
-        validators=[InputRequired("Choose the type of organisation")], validate_choice=False,
+        "Type of organisation",
+        choices=OrganisationType.choices(),
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose the type of organisation")],
+        validate_choice=False,
     )
     website = StringField(
-        "Website (optional)", widget=GovTextInput(),
-        validators=[
-            Length(max=300, message="Website must be 300 characters or fewer"), _web_address
-        ],
+        "Website (optional)",
+        widget=GovTextInput(),
+        validators=[Length(max=300, message="Website must be 300 characters or fewer"), _web_address],
     )
     notes = TextAreaField(
-        "Notes (optional)", widget=GovTextArea(),
-        validators=[
-            Optional(), Length(max=5000, message="Notes must be 5,000 characters or fewer")
-        ],
+        "Notes (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=5000, message="Notes must be 5,000 characters or fewer")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 

@@ -21,15 +21,21 @@ from crm.validation import normalise_email, normalise_phone, normalise_postcode
 
 class PersonForm(FlaskForm):
     first_name = StringField(
-        "First name", widget=GovTextInput(),
-        validators=[DataRequired("Enter a first name"), Length(max=100, message="First name must be 100 characters or fewer")],
+        "First name",
+        widget=GovTextInput(),
+        validators=[
+            DataRequired("Enter a first name"),
+            Length(max=100, message="First name must be 100 characters or fewer"),
+        ],
     )
     last_name = StringField(
-        "Last name", widget=GovTextInput(),
+        "Last name",
+        widget=GovTextInput(),
         validators=[Optional(), Length(max=100, message="Last name must be 100 characters or fewer")],
     )
     preferred_name = StringField(
-        "Preferred name (optional)", widget=GovTextInput(),
+        "Preferred name (optional)",
+        widget=GovTextInput(),
         validators=[Optional(), Length(max=100, message="Preferred name must be 100 characters or fewer")],
     )
     email = StringField("Email address (optional)", widget=GovTextInput(), validators=[validate_with(normalise_email)])
@@ -44,12 +50,20 @@ class PersonForm(FlaskForm):
     needs_creche = BooleanField("Needs a creche place or childcare", widget=GovCheckboxInput())
     needs_step_free = BooleanField("Needs step-free access", widget=GovCheckboxInput())
     interpreter_language = StringField(
-        "Needs an interpreter: which language? (optional)", widget=GovTextInput(),
+        "Needs an interpreter: which language? (optional)",
+        widget=GovTextInput(),
         validators=[Optional(), Length(max=60, message="Language must be 60 characters or fewer")],
     )
-    other_needs = TextAreaField("Other access needs (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=2000)])
-    status = RadioField("Status", choices=PersonStatus.choices(), default=PersonStatus.ACTIVE.value, widget=GovRadioInput(),
-                        validators=[InputRequired("Choose a status")])
+    other_needs = TextAreaField(
+        "Other access needs (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=2000)]
+    )
+    status = RadioField(
+        "Status",
+        choices=PersonStatus.choices(),
+        default=PersonStatus.ACTIVE.value,
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose a status")],
+    )
     notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
     version = HiddenField()
     submit = SubmitField("Save", widget=GovSubmitInput())
@@ -72,8 +86,19 @@ class PersonForm(FlaskForm):
         data = {
             name: getattr(self, name).data
             for name in (
-                "first_name", "last_name", "preferred_name", "email", "phone", "postcode", "ward_id",
-                "needs_creche", "needs_step_free", "interpreter_language", "other_needs", "status", "notes",
+                "first_name",
+                "last_name",
+                "preferred_name",
+                "email",
+                "phone",
+                "postcode",
+                "ward_id",
+                "needs_creche",
+                "needs_step_free",
+                "interpreter_language",
+                "other_needs",
+                "status",
+                "notes",
             )
         }
         data["person_types"] = self.person_types.data or []
@@ -82,19 +107,36 @@ class PersonForm(FlaskForm):
 
 
 class AffiliationForm(FlaskForm):
-    organisation_id = SelectField("Organisation", coerce=int, widget=GovSelect(),
-                                  validators=[InputRequired("Choose an organisation")])
-    job_title = StringField("Job title (optional)", widget=GovTextInput(),
-                            validators=[Optional(), Length(max=150, message="Job title must be 150 characters or fewer")])
+    organisation_id = SelectField(
+        "Organisation", coerce=int, widget=GovSelect(), validators=[InputRequired("Choose an organisation")]
+    )
+    job_title = StringField(
+        "Job title (optional)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=150, message="Job title must be 150 characters or fewer")],
+    )
     submit = SubmitField("Add affiliation", widget=GovSubmitInput())
 
 
 class ConsentForm(FlaskForm):
-    purpose = RadioField("What did they agree to?", choices=ConsentPurpose.choices(), widget=GovRadioInput(),
-                         validators=[InputRequired("Choose what the person agreed to")])
-    partner_name = StringField("Partner (for sharing only)", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
-    method = RadioField("How did they give it?", choices=[c for c in ConsentMethod.choices() if c[0] != "api"],
-                        widget=GovRadioInput(), validators=[InputRequired("Choose how consent was given")])
-    wording = TextAreaField("The exact wording they were shown or read", widget=GovTextArea(),
-                            validators=[DataRequired("Enter the wording the person agreed to"), Length(max=5000)])
+    purpose = RadioField(
+        "What did they agree to?",
+        choices=ConsentPurpose.choices(),
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose what the person agreed to")],
+    )
+    partner_name = StringField(
+        "Partner (for sharing only)", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+    )
+    method = RadioField(
+        "How did they give it?",
+        choices=[c for c in ConsentMethod.choices() if c[0] != "api"],
+        widget=GovRadioInput(),
+        validators=[InputRequired("Choose how consent was given")],
+    )
+    wording = TextAreaField(
+        "The exact wording they were shown or read",
+        widget=GovTextArea(),
+        validators=[DataRequired("Enter the wording the person agreed to"), Length(max=5000)],
+    )
     submit = SubmitField("Record consent", widget=GovSubmitInput())

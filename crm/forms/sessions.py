@@ -86,9 +86,7 @@ class TimeTextField(StringField):
         try:
             self.time = parse_time(self.data)
         except ValueError:
-            raise ValidationError(
-                f"Enter a time using the 24-hour clock, like {self.example}"
-            ) from None
+            raise ValidationError(f"Enter a time using the 24-hour clock, like {self.example}") from None
         if self.time is None:
             raise ValidationError(self.missing)
 
@@ -154,54 +152,60 @@ class DayMonthYearField(Field):
             raise ValidationError("Enter a real date") from None
 
 
-
-
-
 class SessionForm(FlaskForm):
     title = StringField(
-        "Title", widget=GovTextInput(),
+        "Title",
+        widget=GovTextInput(),
         validators=[DataRequired("Enter a title"), _max_length(200, "Title")],
     )
     event_id = OptionalIntSelectField("Event (optional)", blank="Not part of an event")
     date = DayMonthYearField("Date", missing="Enter the date of the session")
-    start_time = TimeTextField(
-        "Start time", missing="Enter a start time, like 10:00", example="10:00"
-    )
+    start_time = TimeTextField("Start time", missing="Enter a start time, like 10:00", example="10:00")
     end_time = TimeTextField("End time", missing="Enter an end time, like 12:30", example="12:30")
     format = RadioField(
-        "Format", choices=SessionFormat.choices(), widget=GovRadioInput(), validate_choice=False,
+        "Format",
+        choices=SessionFormat.choices(),
+        widget=GovRadioInput(),
+        validate_choice=False,
         validators=[InputRequired("Choose in person, online or hybrid")],
     )
     kind = SelectField(
-        "Kind of session", choices=[("", "Choose the kind of session"), *SessionKind.choices()],
-        widget=GovSelect(), validate_choice=False,
+        "Kind of session",
+        choices=[("", "Choose the kind of session"), *SessionKind.choices()],
+        widget=GovSelect(),
+        validate_choice=False,
         validators=[DataRequired("Choose the kind of session")],
     )
     theme_id = OptionalIntSelectField("Theme (optional)", blank="No theme")
     involvement_level = RadioField(
-        "Involvement level", choices=InvolvementLevel.choices(), widget=GovRadioInput(),
-        validate_choice=False, validators=[InputRequired("Choose the involvement level")],
+        "Involvement level",
+        choices=InvolvementLevel.choices(),
+        widget=GovRadioInput(),
+        validate_choice=False,
+        validators=[InputRequired("Choose the involvement level")],
         description=LEVEL_HINT,
     )
     location = StringField(
-        "Location (optional)", widget=GovTextInput(),
+        "Location (optional)",
+        widget=GovTextInput(),
         validators=[Optional(), _max_length(300, "Location")],
     )
     meeting_link = StringField(
-        "Meeting link (optional)", widget=GovTextInput(),
+        "Meeting link (optional)",
+        widget=GovTextInput(),
         validators=[_max_length(500, "Meeting link")],
     )
-    organiser_organisation_id = OptionalIntSelectField(
-        "Organiser (optional)", blank="No organiser recorded"
-    )
+    organiser_organisation_id = OptionalIntSelectField("Organiser (optional)", blank="No organiser recorded")
     capacity = PlacesField("Capacity (optional)", what="Capacity", blank=None)
     creche_places = PlacesField("Creche places", what="Creche places", blank=0, default="0")
     description = TextAreaField(
-        "Description (optional)", widget=GovTextArea(),
+        "Description (optional)",
+        widget=GovTextArea(),
         validators=[Optional(), _max_length(5000, "Description")],
     )
     notes = TextAreaField(
-        "Notes (optional)", widget=GovTextArea(),
+        "Notes (optional)",
+        widget=GovTextArea(),
         validators=[Optional(), _max_length(5000, "Notes")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
@@ -250,8 +254,18 @@ class SessionForm(FlaskForm):
         data = {
             name: getattr(self, name).data
             for name in (
-                "title", "event_id", "date", "format", "kind", "theme_id", "involvement_level",
-                "location", "meeting_link", "organiser_organisation_id", "description", "notes",
+                "title",
+                "event_id",
+                "date",
+                "format",
+                "kind",
+                "theme_id",
+                "involvement_level",
+                "location",
+                "meeting_link",
+                "organiser_organisation_id",
+                "description",
+                "notes",
             )
         }
         data.update(
@@ -265,7 +279,8 @@ class SessionForm(FlaskForm):
 
 class CancelSessionForm(FlaskForm):
     reason = TextAreaField(
-        "Reason (optional)", widget=GovTextArea(),
+        "Reason (optional)",
+        widget=GovTextArea(),
         validators=[Optional(), _max_length(300, "Reason")],
     )
     submit = SubmitField("Yes, cancel this session", widget=GovSubmitInput())
@@ -273,11 +288,13 @@ class CancelSessionForm(FlaskForm):
 
 class EventForm(FlaskForm):
     name = StringField(
-        "Name", widget=GovTextInput(),
+        "Name",
+        widget=GovTextInput(),
         validators=[DataRequired("Enter the event's name"), _max_length(200, "Name")],
     )
     description = TextAreaField(
-        "Description (optional)", widget=GovTextArea(),
+        "Description (optional)",
+        widget=GovTextArea(),
         validators=[Optional(), _max_length(5000, "Description")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())

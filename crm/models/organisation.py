@@ -25,9 +25,7 @@ class Organisation(TimestampMixin, db.Model):
     website: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
 
-    affiliations: Mapped[list[Affiliation]] = relationship(
-        back_populates="organisation", lazy="raise"
-    )
+    affiliations: Mapped[list[Affiliation]] = relationship(back_populates="organisation", lazy="raise")
 
     def __str__(self) -> str:
         return self.name

@@ -39,9 +39,7 @@ class Person(TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)
     postcode: Mapped[str | None] = mapped_column(String(8))
     ward_id: Mapped[int | None] = mapped_column(ForeignKey("wards.id", ondelete="SET NULL"), index=True)
-    status: Mapped[PersonStatus] = mapped_column(
-        enum_type(PersonStatus), default=PersonStatus.ACTIVE, index=True
-    )
+    status: Mapped[PersonStatus] = mapped_column(enum_type(PersonStatus), default=PersonStatus.ACTIVE, index=True)
     needs_creche: Mapped[bool] = mapped_column(default=False)
     needs_step_free: Mapped[bool] = mapped_column(default=False)
     interpreter_language: Mapped[str | None] = mapped_column(String(60))
@@ -84,9 +82,7 @@ class Person(TimestampMixin, db.Model):
 
     @property
     def has_needs(self) -> bool:
-        return bool(
-            self.needs_creche or self.needs_step_free or self.interpreter_language or self.other_needs
-        )
+        return bool(self.needs_creche or self.needs_step_free or self.interpreter_language or self.other_needs)
 
     def __str__(self) -> str:
         return self.display_name
@@ -95,9 +91,7 @@ class Person(TimestampMixin, db.Model):
 class PersonTypeLink(db.Model):
     __tablename__ = "person_types"
 
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     type: Mapped[PersonType] = mapped_column(enum_type(PersonType), primary_key=True, index=True)
 
 
@@ -107,9 +101,7 @@ class Affiliation(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     job_title: Mapped[str | None] = mapped_column(String(150))
 
     person: Mapped[Person] = relationship(back_populates="affiliations", lazy="raise")

@@ -45,17 +45,13 @@ class Session(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
-    event_id: Mapped[int | None] = mapped_column(
-        ForeignKey("events.id", ondelete="SET NULL"), index=True
-    )
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), index=True)
     date: Mapped[date] = mapped_column(Date, index=True)
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time] = mapped_column(Time)
     format: Mapped[SessionFormat] = mapped_column(enum_type(SessionFormat))
     kind: Mapped[SessionKind] = mapped_column(enum_type(SessionKind))
-    theme_id: Mapped[int | None] = mapped_column(
-        ForeignKey("themes.id", ondelete="SET NULL"), index=True
-    )
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"), index=True)
     involvement_level: Mapped[InvolvementLevel] = mapped_column(enum_type(InvolvementLevel))
     location: Mapped[str | None] = mapped_column(String(300))
     meeting_link: Mapped[str | None] = mapped_column(String(500))

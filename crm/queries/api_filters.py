@@ -17,7 +17,16 @@ from crm.queries.people import search_people
 from crm.services.errors import InvalidInput
 
 SIMPLE_FILTERS = (
-    "q", "type", "tag", "tag_mode", "ward", "organisation_id", "status", "consent", "needs", "sort",
+    "q",
+    "type",
+    "tag",
+    "tag_mode",
+    "ward",
+    "organisation_id",
+    "status",
+    "consent",
+    "needs",
+    "sort",
 )
 REPEATABLE = {"type", "tag", "ward", "needs"}
 NEEDS = ("creche", "step_free", "interpreter")
@@ -29,8 +38,15 @@ _NOT_YET = "Not available yet: filtering by participation history needs attendan
 HISTORY_FILTERS = {
     name: _NOT_YET
     for name in (
-        "attended_min", "attended_from", "attended_to", "theme", "level_min",
-        "last_attended_before", "last_attended_after", "never_attended", "not_invited_days",
+        "attended_min",
+        "attended_from",
+        "attended_to",
+        "theme",
+        "level_min",
+        "last_attended_before",
+        "last_attended_after",
+        "never_attended",
+        "not_invited_days",
         "no_show_min",
     )
 }
@@ -69,9 +85,7 @@ def parse_people_filters(args) -> PeopleFilters:
     filters.types = values("type")
     unknown = [t for t in filters.types if t not in PersonType.values()]
     if unknown:
-        problems["type"] = (
-            f"Unknown person type {unknown[0]!r}; use {', '.join(PersonType.values())}"
-        )
+        problems["type"] = f"Unknown person type {unknown[0]!r}; use {', '.join(PersonType.values())}"
 
     tag_values = values("tag")
     if tag_values:
@@ -89,9 +103,7 @@ def parse_people_filters(args) -> PeopleFilters:
         if not given:
             continue
         if name == "sort" and given[0] in HISTORY_SORTS:
-            problems[name] = (
-                f"Not available yet: sort={given[0]} needs attendance records; use sort=name"
-            )
+            problems[name] = f"Not available yet: sort={given[0]} needs attendance records; use sort=name"
         elif given[0] not in allowed:
             problems[name] = f"Use one of {', '.join(allowed)}"
         else:
@@ -134,8 +146,12 @@ def _tags(values: list[str]) -> list[Tag]:
     for value in values:
         category, _, name = value.partition(":")
         if category not in TagCategory.values() or not name.strip():
-            raise InvalidInput({"tag": f"Give tags as category:name, like interest:Cooking, where "
-                                       f"category is one of {', '.join(TagCategory.values())}"})
+            raise InvalidInput(
+                {
+                    "tag": f"Give tags as category:name, like interest:Cooking, where "
+                    f"category is one of {', '.join(TagCategory.values())}"
+                }
+            )
         pairs.append((category, name))
     tags, problem = tags_named(pairs)
     if problem:
@@ -155,10 +171,9 @@ def tags_named(pairs: list[tuple[str, str]]) -> tuple[list[Tag], str | None]:
     if not wanted:
         return [], None
     found = db.session.scalars(
-        select(Tag).where(or_(*(
-            and_(Tag.category == category, func.lower(Tag.name) == name.lower())
-            for category, name in wanted
-        )))
+        select(Tag).where(
+            or_(*(and_(Tag.category == category, func.lower(Tag.name) == name.lower()) for category, name in wanted))
+        )
     ).all()
     known = {(tag.category, tag.name.lower()) for tag in found}
     for category, name in wanted:
@@ -175,9 +190,7 @@ def _ward_ids(names: list[str]) -> list[int]:
     known = {name.lower() for _, name in rows}
     missing = [n for n in names if n.lower() not in known]
     if missing:
-        raise InvalidInput(
-            {"ward": f"There is no ward called {missing[0]!r}; use a ward name from the list"}
-        )
+        raise InvalidInput({"ward": f"There is no ward called {missing[0]!r}; use a ward name from the list"})
     return [ward_id for ward_id, _ in rows]
 
 
@@ -217,9 +230,7 @@ def people_query(filters: PeopleFilters) -> Select:
 _NEED_CONDITIONS: Mapping[str, Any] = {
     "creche": lambda: Person.needs_creche.is_(True),
     "step_free": lambda: Person.needs_step_free.is_(True),
-    "interpreter": lambda: and_(
-        Person.interpreter_language.is_not(None), Person.interpreter_language != ""
-    ),
+    "interpreter": lambda: and_(Person.interpreter_language.is_not(None), Person.interpreter_language != ""),
 }
 
 

@@ -25,5 +25,9 @@ def home_summary(today: date | None = None) -> dict:
             select(func.count(Session.id)).where(Session.cancelled_at.is_(None)).scalar_subquery().label("sessions"),
         )
     ).one()
-    return {"upcoming": upcoming, "people": counts.people, "organisations": counts.organisations,
-            "sessions": counts.sessions}
+    return {
+        "upcoming": upcoming,
+        "people": counts.people,
+        "organisations": counts.organisations,
+        "sessions": counts.sessions,
+    }

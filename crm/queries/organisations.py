@@ -51,18 +51,18 @@ def organised_sessions(organisation_id: int, limit: int = 20) -> tuple[list[Sess
     where = Session.organiser_organisation_id == organisation_id
     total = db.session.scalar(select(func.count(Session.id)).where(where)) or 0
     recent = db.session.scalars(
-        select(Session)
-        .where(where)
-        .order_by(Session.date.desc(), Session.start_time.desc())
-        .limit(limit)
+        select(Session).where(where).order_by(Session.date.desc(), Session.start_time.desc()).limit(limit)
     ).all()
     return list(recent), total
 
 
 def organisation_choices() -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(
-        select(Organisation.id, Organisation.name).order_by(func.lower(Organisation.name))
-    )]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(Organisation.id, Organisation.name).order_by(func.lower(Organisation.name))
+        )
+    ]
 
 
 def _escape(text: str) -> str:

@@ -53,6 +53,7 @@ class Page:
 
 def parse_page_args(args, default_per_page: int = 25) -> tuple[int, int]:
     """Page number and size from query parameters, clamped to sensible values."""
+
     def number(name: str, default: int) -> int:
         try:
             return int(args.get(name, default))

@@ -48,9 +48,7 @@ def search_people(
     if types:
         valid = [t for t in types if t in PersonType.values()]
         if valid:
-            query = query.where(
-                Person.id.in_(select(PersonTypeLink.person_id).where(PersonTypeLink.type.in_(valid)))
-            )
+            query = query.where(Person.id.in_(select(PersonTypeLink.person_id).where(PersonTypeLink.type.in_(valid))))
     if wards:
         query = query.where(Person.ward_id.in_(wards))
     if status and status in PersonStatus.values():

@@ -48,9 +48,7 @@ class SessionFilters:
     @property
     def active(self) -> bool:
         """True when anything other than the upcoming/past choice narrows the list."""
-        return any(
-            (self.q, self.theme_id, self.kind, self.level, self.organisation_id, self.event_id)
-        )
+        return any((self.q, self.theme_id, self.kind, self.level, self.organisation_id, self.event_id))
 
 
 def search_sessions(filters: SessionFilters, today: date | None = None) -> Select:
@@ -64,9 +62,7 @@ def search_sessions(filters: SessionFilters, today: date | None = None) -> Selec
             Session.date.desc(), Session.start_time.desc(), Session.id.desc()
         )
     else:
-        query = query.where(Session.date >= today).order_by(
-            Session.date, Session.start_time, Session.id
-        )
+        query = query.where(Session.date >= today).order_by(Session.date, Session.start_time, Session.id)
     for word in filters.q.lower().split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(func.lower(Session.title).like(f"%{escaped}%", escape="\\"))
@@ -104,20 +100,12 @@ def event_summaries() -> Select:
 
 def event_sessions(event_id: int) -> Select:
     """An event's sessions in running order, cancelled ones included."""
-    return (
-        select(Session)
-        .where(Session.event_id == event_id)
-        .order_by(Session.date, Session.start_time, Session.id)
-    )
+    return select(Session).where(Session.event_id == event_id).order_by(Session.date, Session.start_time, Session.id)
 
 
 def event_choices() -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(
-        select(Event.id, Event.name).order_by(func.lower(Event.name))
-    )]
+    return [tuple(row) for row in db.session.execute(select(Event.id, Event.name).order_by(func.lower(Event.name)))]
 
 
 def theme_choices() -> list[tuple[int, str]]:
-    return [tuple(row) for row in db.session.execute(
-        select(Theme.id, Theme.name).order_by(func.lower(Theme.name))
-    )]
+    return [tuple(row) for row in db.session.execute(select(Theme.id, Theme.name).order_by(func.lower(Theme.name)))]

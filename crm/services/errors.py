@@ -15,7 +15,10 @@ class InvalidInput(Exception):
 class Conflict(Exception):
     """Someone else changed the record since it was loaded."""
 
-    def __init__(self, message: str = "Someone else changed this record while you were editing "
-                 "it. Your changes have not been saved; check the latest details and try again."):
+    def __init__(
+        self,
+        message: str = "Someone else changed this record while you were editing "
+        "it. Your changes have not been saved; check the latest details and try again.",
+    ):
         self.message = message
         super().__init__(message)

@@ -10,6 +10,7 @@ from crm.models.enums import AuditAction, TagCategory
 from crm.services import audit
 from crm.services.errors import InvalidInput
 
+
 def _name(value: str, what: str) -> str:
     name = " ".join((value or "").split())
     if not name:

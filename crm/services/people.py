@@ -71,9 +71,8 @@ def _clean(data: Mapping[str, Any], person: Person | None) -> dict[str, Any]:
             problems[key] = f"Must be {_TEXT_LIMITS[key]} characters or fewer"
             continue
         clean[key] = value
-    if person is None or "first_name" in clean:
-        if not clean.get("first_name"):
-            problems.setdefault("first_name", "Enter a first name")
+    if (person is None or "first_name" in clean) and not clean.get("first_name"):
+        problems.setdefault("first_name", "Enter a first name")
     if "last_name" in clean and clean["last_name"] is None:
         clean["last_name"] = ""
     email = clean.get("email")
@@ -127,15 +126,11 @@ def resolve_tags(tags: Iterable[Any], create_missing: bool = False) -> list[Tag]
         try:
             category = TagCategory(category)
         except ValueError as error:
-            raise InvalidInput(
-                {"tags": f"Tag category must be one of {', '.join(TagCategory.values())}"}
-            ) from error
+            raise InvalidInput({"tags": f"Tag category must be one of {', '.join(TagCategory.values())}"}) from error
         name = (name or "").strip()
         if not name:
             raise InvalidInput({"tags": "Each tag needs a name"})
-        tag = db.session.scalar(
-            select(Tag).where(Tag.category == category, func.lower(Tag.name) == name.lower())
-        )
+        tag = db.session.scalar(select(Tag).where(Tag.category == category, func.lower(Tag.name) == name.lower()))
         if tag is None:
             if not create_missing:
                 raise InvalidInput({"tags": f"There is no {category.label.lower()} tag called {name!r}"})
@@ -207,9 +202,7 @@ def create_person(data: Mapping[str, Any], actor) -> Person:
     return person
 
 
-def update_person(
-    person: Person, data: Mapping[str, Any], actor, *, expected_version: int | None = None
-) -> list[str]:
+def update_person(person: Person, data: Mapping[str, Any], actor, *, expected_version: int | None = None) -> list[str]:
     """Apply the fields present in `data`; returns the names of the fields that changed."""
     if expected_version is not None and expected_version != person.version:
         raise Conflict()
@@ -287,8 +280,14 @@ def current_consent(person_id: int, purpose: ConsentPurpose) -> Consent | None:
     )
 
 
-def set_contact_consent(person: Person, wanted: bool, actor, *, method=ConsentMethod.API,
-                        wording: str = "Consent to be contacted about opportunities, recorded via the API.") -> None:
+def set_contact_consent(
+    person: Person,
+    wanted: bool,
+    actor,
+    *,
+    method=ConsentMethod.API,
+    wording: str = "Consent to be contacted about opportunities, recorded via the API.",
+) -> None:
     """Give or withdraw contact consent so the person's current state matches `wanted`."""
     existing = current_consent(person.id, ConsentPurpose.CONTACT)
     if wanted and existing is None:

@@ -17,9 +17,22 @@ from crm.services.errors import InvalidInput
 from crm.validation import InvalidValue, normalise_web_address
 
 FIELDS = (
-    "title", "event_id", "date", "start_time", "end_time", "format", "kind", "theme_id",
-    "involvement_level", "location", "meeting_link", "organiser_organisation_id", "capacity",
-    "creche_places", "description", "notes",
+    "title",
+    "event_id",
+    "date",
+    "start_time",
+    "end_time",
+    "format",
+    "kind",
+    "theme_id",
+    "involvement_level",
+    "location",
+    "meeting_link",
+    "organiser_organisation_id",
+    "capacity",
+    "creche_places",
+    "description",
+    "notes",
 )
 _ENUMS = {"format": SessionFormat, "kind": SessionKind, "involvement_level": InvolvementLevel}
 _REFERENCES = {"event_id": Event, "theme_id": Theme, "organiser_organisation_id": Organisation}

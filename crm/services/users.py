@@ -105,7 +105,9 @@ def set_enabled(user: User, enabled: bool, actor) -> None:
     user.enabled = enabled
     user.rotate_session_token()
     if not enabled:
-        for token in db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))):
+        for token in db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        ):
             token.revoked_at = utcnow()
     audit.record(actor, AuditAction.ENABLE if enabled else AuditAction.DISABLE, user)
 

@@ -56,7 +56,10 @@ def new_account():
     if form.validate_on_submit():
         try:
             user = users_service.create_user(
-                form.email.data, form.name.data, Role(form.role.data), form.password.data,
+                form.email.data,
+                form.name.data,
+                Role(form.role.data),
+                form.password.data,
                 actor=current_user,
             )
         except InvalidInput as error:
@@ -64,8 +67,10 @@ def new_account():
             apply_service_errors(form, error)
         else:
             db.session.commit()
-            flash(f"Account added for {user.name}. Give them their password in person or by "
-                  "phone, not by email.", "success")
+            flash(
+                f"Account added for {user.name}. Give them their password in person or by phone, not by email.",
+                "success",
+            )
             return redirect(url_for("admin.accounts"))
     return render_template("admin/account_new.html", form=form, role_hints=role_items())
 
@@ -79,8 +84,7 @@ def edit_account(user_id: int):
         form.role.data = user.role.value
     if form.validate_on_submit():
         try:
-            users_service.update_user(user, name=form.name.data, role=Role(form.role.data),
-                                      actor=current_user)
+            users_service.update_user(user, name=form.name.data, role=Role(form.role.data), actor=current_user)
         except InvalidInput as error:
             db.session.rollback()
             apply_service_errors(form, error)
@@ -88,8 +92,9 @@ def edit_account(user_id: int):
             db.session.commit()
             flash(f"Changes to {user.name}’s account saved.", "success")
             return redirect(url_for("admin.accounts"))
-    return render_template("admin/account_edit.html", user=user, form=form,
-                           role_hints=role_items(), confirm_form=EmptyForm())
+    return render_template(
+        "admin/account_edit.html", user=user, form=form, role_hints=role_items(), confirm_form=EmptyForm()
+    )
 
 
 def _set_enabled(user_id: int, enabled: bool):
@@ -138,8 +143,7 @@ def reset_password(user_id: int):
             if user.id == current_user.id:
                 # The session token changed: keep this device signed in.
                 login_user(user)
-            flash(f"New password set for {user.name}. They have been signed out everywhere.",
-                  "success")
+            flash(f"New password set for {user.name}. They have been signed out everywhere.", "success")
             return redirect(url_for("admin.edit_account", user_id=user.id))
     return render_template("admin/account_password.html", user=user, form=form)
 
@@ -157,8 +161,7 @@ def wards():
     form = WardForm()
     if form.validate_on_submit():
         try:
-            ward = lists_service.add_ward(form.name.data, current_user,
-                                          is_priority=form.is_priority.data)
+            ward = lists_service.add_ward(form.name.data, current_user, is_priority=form.is_priority.data)
         except InvalidInput as error:
             db.session.rollback()
             apply_service_errors(form, error)
@@ -166,8 +169,7 @@ def wards():
             db.session.commit()
             flash(f"{ward.name} added to the wards.", "success")
             return redirect(url_for("admin.wards"))
-    return render_template("admin/wards.html", wards=_wards(), form=form,
-                           confirm_form=EmptyForm())
+    return render_template("admin/wards.html", wards=_wards(), form=form, confirm_form=EmptyForm())
 
 
 @bp.route("/wards/<int:ward_id>/edit", methods=["GET", "POST"])
@@ -185,8 +187,7 @@ def edit_ward(ward_id: int):
             db.session.commit()
             flash(f"{ward.name} saved.", "success")
             return redirect(url_for("admin.wards"))
-    return render_template("admin/list_item_edit.html", form=form, heading="Change ward",
-                           back=url_for("admin.wards"))
+    return render_template("admin/list_item_edit.html", form=form, heading="Change ward", back=url_for("admin.wards"))
 
 
 @bp.post("/wards/<int:ward_id>/priority")
@@ -240,8 +241,7 @@ def edit_theme(theme_id: int):
             db.session.commit()
             flash(f"Theme renamed to {theme.name}.", "success")
             return redirect(url_for("admin.themes"))
-    return render_template("admin/list_item_edit.html", form=form, heading="Rename theme",
-                           back=url_for("admin.themes"))
+    return render_template("admin/list_item_edit.html", form=form, heading="Rename theme", back=url_for("admin.themes"))
 
 
 # Tags
@@ -253,8 +253,7 @@ def tags():
     form = TagForm()
     if form.validate_on_submit():
         try:
-            tag = lists_service.add_tag(TagCategory(form.category.data), form.name.data,
-                                        current_user)
+            tag = lists_service.add_tag(TagCategory(form.category.data), form.name.data, current_user)
         except InvalidInput as error:
             db.session.rollback()
             apply_service_errors(form, error)
@@ -288,5 +287,6 @@ def audit():
     form.validate()
     page, per_page = parse_page_args(request.args, current_app.config["PER_PAGE"])
     results = paginate(audit_log(**form.filters()), page, per_page)
-    return render_template("admin/audit.html", form=form, results=results,
-                           entity_url=entity_url, entity_label=entity_label)
+    return render_template(
+        "admin/audit.html", form=form, results=results, entity_url=entity_url, entity_label=entity_label
+    )

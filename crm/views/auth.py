@@ -48,9 +48,7 @@ def _login_limit_per_ip() -> str:
 
 def _too_many_attempts(_limit):
     form = SignInForm()
-    form.email.errors = [
-        "Too many sign-in attempts. Wait 15 minutes and try again, or ask an administrator."
-    ]
+    form.email.errors = ["Too many sign-in attempts. Wait 15 minutes and try again, or ask an administrator."]
     return make_response(render_template("auth/sign_in.html", form=form), 429)
 
 

@@ -26,9 +26,7 @@ def index():
     page, per_page = parse_page_args(request.args, current_app.config["PER_PAGE"])
     query = search_organisations(request.args.get("q"), type=request.args.get("type") or None)
     results = paginate(query, page, per_page, scalars=False)
-    return render_template(
-        "organisations/index.html", results=results, organisation_types=OrganisationType
-    )
+    return render_template("organisations/index.html", results=results, organisation_types=OrganisationType)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -37,9 +35,7 @@ def new():
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            organisation = organisations_service.create_organisation(
-                form.organisation_data(), current_user
-            )
+            organisation = organisations_service.create_organisation(form.organisation_data(), current_user)
         except InvalidInput as error:
             db.session.rollback()
             apply_service_errors(form, error)
@@ -75,9 +71,7 @@ def edit(organisation_id: int):
         form.type.data = organisation.type.value
     if form.validate_on_submit():
         try:
-            changed = organisations_service.update_organisation(
-                organisation, form.organisation_data(), current_user
-            )
+            changed = organisations_service.update_organisation(organisation, form.organisation_data(), current_user)
         except InvalidInput as error:
             db.session.rollback()
             apply_service_errors(form, error)

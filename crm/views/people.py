@@ -151,7 +151,8 @@ def remove_affiliation(person_id: int, affiliation_id: int):
         abort(404 if affiliation.person_id != person.id else 400)
     remaining = [
         {"organisation_id": a.organisation_id, "job_title": a.job_title}
-        for a in person.affiliations if a.id != affiliation.id
+        for a in person.affiliations
+        if a.id != affiliation.id
     ]
     people_service.update_person(person, {"affiliations": remaining}, current_user)
     db.session.commit()
@@ -167,7 +168,11 @@ def add_consent(person_id: int):
     if form.validate_on_submit():
         try:
             people_service.record_consent(
-                person, form.purpose.data, form.method.data, form.wording.data, current_user,
+                person,
+                form.purpose.data,
+                form.method.data,
+                form.wording.data,
+                current_user,
                 partner_name=form.partner_name.data,
             )
         except InvalidInput as error:

@@ -80,9 +80,7 @@ def new():
 @requires(SESSIONS_VIEW)
 def show(session_id: int):
     session = get_or_404(Session, session_id)
-    return render_template(
-        "sessions/show.html", session=session, confirm_form=EmptyForm(), today=date.today()
-    )
+    return render_template("sessions/show.html", session=session, confirm_form=EmptyForm(), today=date.today())
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
@@ -148,9 +146,7 @@ def new_event():
     form = EventForm()
     if form.validate_on_submit():
         try:
-            event = sessions_service.create_event(
-                form.name.data, form.description.data, current_user
-            )
+            event = sessions_service.create_event(form.name.data, form.description.data, current_user)
         except InvalidInput as error:
             db.session.rollback()
             apply_service_errors(form, error)
@@ -177,9 +173,7 @@ def edit_event(event_id: int):
     form = EventForm(obj=event) if request.method == "GET" else EventForm()
     if form.validate_on_submit():
         try:
-            changed = sessions_service.update_event(
-                event, form.name.data, form.description.data, current_user
-            )
+            changed = sessions_service.update_event(event, form.name.data, form.description.data, current_user)
         except InvalidInput as error:
             db.session.rollback()
             apply_service_errors(form, error)

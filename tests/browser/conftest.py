@@ -26,12 +26,15 @@ from tests.factories import PASSWORD
 
 HERE = Path(__file__).parent
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 MISSING_CHROMIUM = (
-    "Browser tests need Chromium: install Debian's chromium package (apt-get install chromium) "
-    "to run them."
+    "Browser tests need Chromium: install Debian's chromium package (apt-get install chromium) to run them."
 )
 # Screenshots for people to look at (not compared): /tmp/shots on Linux.
 SHOTS = Path(tempfile.gettempdir()) / "shots"
@@ -90,9 +93,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -109,8 +110,9 @@ def page(browser, live_server):
 
 @pytest.fixture
 def phone_page(browser, live_server):
-    context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True,
-                                  has_touch=True, device_scale_factor=2)
+    context = browser.new_context(
+        base_url=live_server, viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     yield tab
@@ -123,13 +125,27 @@ def people(live_app):
     from crm.services.people import create_person
 
     rows = [
-        {"first_name": "Grace", "last_name": "Adeyemi", "email": "grace.adeyemi@example.com",
-         "phone": "07911 200300", "postcode": "SS0 7AB", "person_types": ["parent_champion"]},
-        {"first_name": "Tomasz", "last_name": "Kowalski-Whitfield", "phone": "01702 215000",
-         "email": "tomasz.kowalski-whitfield.family.account@example.com",
-         "person_types": ["parent_carer", "volunteer"]},
-        {"first_name": "Priya", "last_name": "Raman", "person_types": ["professional"],
-         "email": "priya.raman@example.org"},
+        {
+            "first_name": "Grace",
+            "last_name": "Adeyemi",
+            "email": "grace.adeyemi@example.com",
+            "phone": "07911 200300",
+            "postcode": "SS0 7AB",
+            "person_types": ["parent_champion"],
+        },
+        {
+            "first_name": "Tomasz",
+            "last_name": "Kowalski-Whitfield",
+            "phone": "01702 215000",
+            "email": "tomasz.kowalski-whitfield.family.account@example.com",
+            "person_types": ["parent_carer", "volunteer"],
+        },
+        {
+            "first_name": "Priya",
+            "last_name": "Raman",
+            "person_types": ["professional"],
+            "email": "priya.raman@example.org",
+        },
     ]
     with live_app.app_context():
         ids = [create_person(row, None).id for row in rows]

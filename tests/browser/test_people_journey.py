@@ -10,9 +10,7 @@ from tests.browser.conftest import DESKTOP
 NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
-def test_coordinator_adds_a_person_through_the_form(
-    page, people, staff_account, assert_accessible, shots
-):
+def test_coordinator_adds_a_person_through_the_form(page, people, staff_account, assert_accessible, shots):
     email, password = staff_account(Role.COORDINATOR)
     page.goto("/sign-in")
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
