@@ -196,3 +196,14 @@ def test_cli_creates_users_and_tokens(runner, db):
     assert stored.token_hash != token and token not in stored.token_hash
     missing = runner.invoke(args=["crm", "create-token", "nobody@example.org"])
     assert missing.exit_code == 1
+
+
+def test_sign_in_is_throttled_per_address_across_accounts(client, app, db):
+    UserFactory(email="someone@example.org")
+    db.session.commit()
+    limit = int(app.config["LOGIN_LIMIT_PER_IP"].split()[0])
+    for number in range(limit):
+        assert sign_in(client, f"guess{number}@example.org", "guess").status_code == 200
+    blocked = sign_in(client, "yet-another@example.org", "guess")
+    assert blocked.status_code == 429
+    assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
