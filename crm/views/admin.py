@@ -17,7 +17,7 @@ from crm.forms.admin import (
     WardForm,
     role_items,
 )
-from crm.forms.common import EmptyForm, apply_service_errors
+from crm.forms.common import EmptyForm
 from crm.models import AuditEvent, Tag, Theme, User, Ward
 from crm.models.enums import Role, TagCategory
 from crm.permissions import AUDIT_VIEW, LISTS_MANAGE, USERS_MANAGE, requires
@@ -26,8 +26,7 @@ from crm.queries.pagination import paginate, parse_page_args
 from crm.queries.users import account_choices, staff_accounts
 from crm.services import lists as lists_service
 from crm.services import users as users_service
-from crm.services.errors import InvalidInput
-from crm.views.helpers import get_or_404
+from crm.views.helpers import commit_or_show_errors, get_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -54,7 +53,7 @@ def accounts():
 def new_account():
     form = NewAccountForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             user = users_service.create_user(
                 form.email.data,
                 form.name.data,
@@ -62,11 +61,7 @@ def new_account():
                 form.password.data,
                 actor=current_user,
             )
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(
                 f"Account added for {user.name}. Give them their password in person or by phone, not by email.",
                 "success",
@@ -83,13 +78,9 @@ def edit_account(user_id: int):
     if request.method == "GET":
         form.role.data = user.role.value
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             users_service.update_user(user, name=form.name.data, role=Role(form.role.data), actor=current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"Changes to {user.name}’s account saved.", "success")
             return redirect(url_for("admin.accounts"))
     return render_template(
@@ -101,13 +92,10 @@ def _set_enabled(user_id: int, enabled: bool):
     user = get_or_404(User, user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    try:
+    with commit_or_show_errors() as outcome:
         users_service.set_enabled(user, enabled, current_user)
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if not outcome.saved:
         return redirect(url_for("admin.edit_account", user_id=user_id))
-    db.session.commit()
     if enabled:
         flash(f"{user.name} can sign in again.", "success")
     else:
@@ -133,13 +121,9 @@ def reset_password(user_id: int):
     user = get_or_404(User, user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             users_service.reset_password(user, form.new_password.data, current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             if user.id == current_user.id:
                 # The session token changed: keep this device signed in.
                 login_user(user)
@@ -160,13 +144,9 @@ def _wards():
 def wards():
     form = WardForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             ward = lists_service.add_ward(form.name.data, current_user, is_priority=form.is_priority.data)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"{ward.name} added to the wards.", "success")
             return redirect(url_for("admin.wards"))
     return render_template("admin/wards.html", wards=_wards(), form=form, confirm_form=EmptyForm())
@@ -178,13 +158,9 @@ def edit_ward(ward_id: int):
     ward = get_or_404(Ward, ward_id)
     form = WardForm(obj=ward) if request.method == "GET" else WardForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             lists_service.update_ward(ward, form.name.data, form.is_priority.data, current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"{ward.name} saved.", "success")
             return redirect(url_for("admin.wards"))
     return render_template("admin/list_item_edit.html", form=form, heading="Change ward", back=url_for("admin.wards"))
@@ -213,13 +189,9 @@ def toggle_priority(ward_id: int):
 def themes():
     form = ThemeForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             theme = lists_service.add_theme(form.name.data, current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"{theme.name} added to the themes.", "success")
             return redirect(url_for("admin.themes"))
     themes = db.session.scalars(select(Theme).order_by(func.lower(Theme.name))).all()
@@ -232,13 +204,9 @@ def edit_theme(theme_id: int):
     theme = get_or_404(Theme, theme_id)
     form = ThemeForm(obj=theme) if request.method == "GET" else ThemeForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             lists_service.rename_theme(theme, form.name.data, current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"Theme renamed to {theme.name}.", "success")
             return redirect(url_for("admin.themes"))
     return render_template("admin/list_item_edit.html", form=form, heading="Rename theme", back=url_for("admin.themes"))
@@ -252,13 +220,9 @@ def edit_theme(theme_id: int):
 def tags():
     form = TagForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             tag = lists_service.add_tag(TagCategory(form.category.data), form.name.data, current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"{tag.name} added to {tag.category.label.lower()}.", "success")
             return redirect(url_for("admin.tags"))
     all_tags = db.session.scalars(select(Tag).order_by(func.lower(Tag.name))).all()

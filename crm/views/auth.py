@@ -19,13 +19,12 @@ from flask_login import current_user, login_user, logout_user
 
 from crm.extensions import db, limiter
 from crm.forms.auth import ChangePasswordForm, FirstAdministratorForm, SignInForm
-from crm.forms.common import EmptyForm, apply_service_errors
+from crm.forms.common import EmptyForm
 from crm.models.enums import Role
 from crm.permissions import SIGNED_IN, public, requires
 from crm.services import users
-from crm.services.errors import InvalidInput
 from crm.setup_link import setup_token_is_valid
-from crm.views.helpers import is_safe_next
+from crm.views.helpers import commit_or_show_errors, is_safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -96,13 +95,9 @@ def setup(token: str):
         return render_template("auth/setup_invalid.html"), 404
     form = FirstAdministratorForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form, {"password": "new_password"}) as outcome:
             user = users.create_user(form.email.data, form.name.data, Role.ADMIN, form.new_password.data)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error, {"password": "new_password"})
-        else:
-            db.session.commit()
+        if outcome.saved:
             login_user(user)
             flash("Your administrator account is ready.", "success")
             return redirect(url_for("main.dashboard"))
@@ -114,13 +109,9 @@ def setup(token: str):
 def account():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             users.change_password(current_user, form.current_password.data, form.new_password.data, current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             # The session token changed: sign in again on this device only.
             login_user(current_user._get_current_object())
             flash("Your password has been changed. Other devices have been signed out.", "success")

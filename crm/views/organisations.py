@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crm.extensions import db
-from crm.forms.common import apply_service_errors
 from crm.forms.organisations import OrganisationForm
 from crm.models import Organisation
 from crm.models.enums import OrganisationType
@@ -14,8 +12,7 @@ from crm.permissions import ORGANISATIONS_EDIT, ORGANISATIONS_VIEW, requires
 from crm.queries.organisations import organisation_people, organised_sessions, search_organisations
 from crm.queries.pagination import paginate, parse_page_args
 from crm.services import organisations as organisations_service
-from crm.services.errors import InvalidInput
-from crm.views.helpers import get_or_404
+from crm.views.helpers import commit_or_show_errors, get_or_404
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 
@@ -34,13 +31,9 @@ def index():
 def new():
     form = OrganisationForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             organisation = organisations_service.create_organisation(form.organisation_data(), current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"{organisation.name} has been added.", "success")
             return redirect(url_for("organisations.show", organisation_id=organisation.id))
     return render_template("organisations/form.html", form=form, organisation=None)
@@ -70,13 +63,9 @@ def edit(organisation_id: int):
     if request.method == "GET":
         form.type.data = organisation.type.value
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             changed = organisations_service.update_organisation(organisation, form.organisation_data(), current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash("Changes saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("organisations.show", organisation_id=organisation.id))
     return render_template("organisations/form.html", form=form, organisation=organisation)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crm.extensions import db
-from crm.forms.common import EmptyForm, apply_service_errors
+from crm.forms.common import EmptyForm
 from crm.forms.people import AffiliationForm, ConsentForm, PersonForm
 from crm.models import Affiliation, Consent, Organisation, Person, Tag, Ward
 from crm.models.enums import PersonStatus, PersonType, TagCategory
@@ -15,8 +15,8 @@ from crm.permissions import PEOPLE_CREATE, PEOPLE_EDIT, PEOPLE_VIEW, requires
 from crm.queries.pagination import paginate, parse_page_args
 from crm.queries.people import contact_consent_ids, person_profile, search_people
 from crm.services import people as people_service
-from crm.services.errors import Conflict, InvalidInput
-from crm.views.helpers import get_or_404
+from crm.services.errors import Conflict
+from crm.views.helpers import commit_or_show_errors, get_or_404
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
@@ -61,13 +61,9 @@ def new():
     form = PersonForm()
     _prepare(form)
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form, {"tags": "interest_tags"}) as outcome:
             person = people_service.create_person(form.person_data(), current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error, {"tags": "interest_tags"})
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"{person.full_name} has been added.", "success")
             return redirect(url_for("people.show", person_id=person.id))
     return render_template("people/form.html", form=form, person=None)
@@ -107,18 +103,17 @@ def edit(person_id: int):
             getattr(form, field_name).data = [t.id for t in person.tags if t.category == TagCategory(category)]
         form.version.data = str(person.version)
     if form.validate_on_submit():
+        expected = int(form.version.data) if (form.version.data or "").isdigit() else None
         try:
-            expected = int(form.version.data) if (form.version.data or "").isdigit() else None
-            changed = people_service.update_person(person, form.person_data(), current_user, expected_version=expected)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error, {"tags": "interest_tags"})
+            with commit_or_show_errors(form, {"tags": "interest_tags"}) as outcome:
+                changed = people_service.update_person(
+                    person, form.person_data(), current_user, expected_version=expected
+                )
         except Conflict as error:
             db.session.rollback()
             flash(error.message, "info")
             return redirect(url_for("people.edit", person_id=person_id))
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash("Changes saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("people.show", person_id=person.id))
     return render_template("people/form.html", form=form, person=person)
@@ -166,7 +161,7 @@ def add_consent(person_id: int):
     person = get_or_404(Person, person_id)
     form = ConsentForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             people_service.record_consent(
                 person,
                 form.purpose.data,
@@ -175,11 +170,7 @@ def add_consent(person_id: int):
                 current_user,
                 partner_name=form.partner_name.data,
             )
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash("Consent recorded.", "success")
             return redirect(url_for("people.show", person_id=person_id, _anchor="consent"))
     return render_template("people/consent.html", person=person, form=form), 400 if form.errors else 200

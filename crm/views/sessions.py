@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from crm.extensions import db
-from crm.forms.common import EmptyForm, apply_service_errors
+from crm.forms.common import EmptyForm
 from crm.forms.sessions import CancelSessionForm, EventForm, SessionForm
 from crm.models import Event, Session
 from crm.models.enums import InvolvementLevel, SessionKind
@@ -24,8 +24,7 @@ from crm.queries.sessions import (
     theme_choices,
 )
 from crm.services import sessions as sessions_service
-from crm.services.errors import InvalidInput
-from crm.views.helpers import get_or_404
+from crm.views.helpers import commit_or_show_errors, get_or_404
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 
@@ -64,13 +63,9 @@ def new():
         if event_id.isdigit() and db.session.get(Event, int(event_id)) is not None:
             form.event_id.data = int(event_id)
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             session = sessions_service.create_session(form.session_data(), current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"{session.title} has been added.", "success")
             return redirect(url_for("sessions.show", session_id=session.id))
     return render_template("sessions/form.html", form=form, session=None)
@@ -92,13 +87,9 @@ def edit(session_id: int):
     if request.method == "GET":
         form.fill_from(session)
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             changed = sessions_service.update_session(session, form.session_data(), current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash("Changes saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("sessions.show", session_id=session.id))
     return render_template("sessions/form.html", form=form, session=session)
@@ -145,13 +136,9 @@ def events():
 def new_event():
     form = EventForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             event = sessions_service.create_event(form.name.data, form.description.data, current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash(f"{event.name} has been added.", "success")
             return redirect(url_for("sessions.event", event_id=event.id))
     return render_template("events/form.html", form=form, event=None)
@@ -172,13 +159,9 @@ def edit_event(event_id: int):
     event = get_or_404(Event, event_id)
     form = EventForm(obj=event) if request.method == "GET" else EventForm()
     if form.validate_on_submit():
-        try:
+        with commit_or_show_errors(form) as outcome:
             changed = sessions_service.update_event(event, form.name.data, form.description.data, current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            apply_service_errors(form, error)
-        else:
-            db.session.commit()
+        if outcome.saved:
             flash("Changes saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("sessions.event", event_id=event.id))
     return render_template("events/form.html", form=form, event=event)
