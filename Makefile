@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app.py
 export CRM_ENV ?= development
+# Links printed at start (the set-up link) point at the address actually served.
+export BASE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 

@@ -6,6 +6,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 
+def _lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
         return
@@ -14,6 +18,9 @@ def configure_engine(engine: Engine) -> None:
     def _on_connect(dbapi_connection, _record):
         # Let SQLAlchemy, not the driver, decide when transactions begin (see below).
         dbapi_connection.isolation_level = None
+        # SQLite's own lower() only knows A-Z; Python's knows Ö, Ł and Ż, as PostgreSQL's does,
+        # so case-insensitive search and sorting work for every name.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")

@@ -175,7 +175,9 @@ def test_admin_changes_a_name_and_role(client, login_as, post_form, db):
     user = UserFactory(name="Chris Champion", role=Role.CHAMPION)
     url = f"/admin/accounts/{user.id}/edit"
 
-    response = post_form(url, {"name": "Chris Coordinator", "role": "coordinator"}, follow_redirects=True)
+    response = post_form(
+        url, {"name": "Chris Coordinator", "email": user.email, "role": "coordinator"}, follow_redirects=True
+    )
 
     assert "Changes to Chris Coordinator’s account saved" in text(response)
     user = fresh(db, User, user.id)
@@ -184,9 +186,23 @@ def test_admin_changes_a_name_and_role(client, login_as, post_form, db):
     assert event.changed_fields == ["name", "role"]
 
 
+def test_admin_corrects_an_email_address_and_a_taken_one_is_refused(client, login_as, post_form, db):
+    login_as(Role.ADMIN)
+    user = UserFactory(name="Chris Champion", email="chris@exmaple.org")
+    UserFactory(email="taken@example.org")
+    url = f"/admin/accounts/{user.id}/edit"
+    taken = post_form(url, {"name": user.name, "email": "Taken@Example.org", "role": "champion"})
+    assert "An account with this email address already exists" in text(taken)
+    assert fresh(db, User, user.id).email == "chris@exmaple.org"
+    post_form(url, {"name": user.name, "email": "Chris@Example.org", "role": "champion"})
+    assert fresh(db, User, user.id).email == "chris@example.org"
+
+
 def test_admin_cannot_remove_their_own_administrator_role(client, login_as, post_form, db):
     admin = login_as(Role.ADMIN)
-    response = post_form(f"/admin/accounts/{admin.id}/edit", {"name": admin.name, "role": "manager"})
+    response = post_form(
+        f"/admin/accounts/{admin.id}/edit", {"name": admin.name, "email": admin.email, "role": "manager"}
+    )
     assert response.status_code == 200
     assert "You cannot remove your own administrator role" in text(response)
     assert fresh(db, User, admin.id).role == Role.ADMIN

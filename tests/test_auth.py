@@ -207,3 +207,20 @@ def test_sign_in_is_throttled_per_address_across_accounts(client, app, db):
     blocked = sign_in(client, "yet-another@example.org", "guess")
     assert blocked.status_code == 429
     assert "Too many sign-in attempts" in blocked.get_data(as_text=True)
+
+
+def test_error_summary_lists_problems_in_the_order_of_the_fields(client, runner):
+    link = setup_link(runner)
+    page = client.post(link, data={"csrf_token": csrf_token(client.get(link))}).get_data(as_text=True)
+    summary = page[page.index("There is a problem") :]
+    positions = [summary.index(text) for text in ("Enter your name", "Enter your email address", "Enter a password")]
+    assert positions == sorted(positions)
+
+
+def test_successful_sign_ins_do_not_count_towards_the_limit(app, db):
+    UserFactory(email="busy@example.org")
+    db.session.commit()
+    limit = int(app.config["LOGIN_LIMIT_PER_IP"].split()[0])
+    for _ in range(limit + 2):
+        device = app.test_client()
+        assert sign_in(device, "busy@example.org", PASSWORD).status_code == 302

@@ -423,3 +423,26 @@ def test_champion_cannot_add_events(client, login_as, db):
     login_as(Role.CHAMPION)
     assert client.get("/sessions/events/").status_code == 200
     assert client.get("/sessions/events/new").status_code == 403
+
+
+def test_a_session_year_far_outside_the_programme_is_refused(client, login_as, post_form, db):
+    from datetime import date
+
+    from crm.models import Session
+
+    login_as("coordinator")
+    for year in ("0001", "9999"):
+        response = post_form(
+            "/sessions/new",
+            {
+                "title": "Typo year",
+                "date": ["1", "1", year],
+                "start_time": "10:00",
+                "end_time": "11:00",
+                "format": "in_person",
+                "kind": "co_design_workshop",
+                "involvement_level": "engaging",
+            },
+        )
+        assert f"Enter a date between 1990 and {date.today().year + 10}" in response.get_data(as_text=True), year
+    assert db.session.query(Session).filter_by(title="Typo year").count() == 0

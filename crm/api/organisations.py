@@ -34,7 +34,7 @@ READ_ONLY = ("id", "created_at")
 def list_organisations():
     page_number, per_page = page_args(query_args(()))
     query = select(Organisation).order_by(func.lower(Organisation.name), Organisation.id)
-    page = paginate(query, page_number, per_page)
+    page = paginate(query, page_number, per_page, clamp=False)
     return page_json(page, [organisation_json(o) for o in page.items])
 
 

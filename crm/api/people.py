@@ -78,7 +78,7 @@ AFFILIATION_KINDS = {"organisation_id": "int", "job_title": "text_or_null"}
 def list_people():
     args = query_args(SIMPLE_FILTERS, unavailable=HISTORY_FILTERS)
     page_number, per_page = page_args(args)
-    page = paginate(people_query(parse_people_filters(args)), page_number, per_page)
+    page = paginate(people_query(parse_people_filters(args)), page_number, per_page, clamp=False)
     consenting = contact_consent_ids([person.id for person in page.items])
     return page_json(page, [person_json(p, p.id in consenting) for p in page.items])
 

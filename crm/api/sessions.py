@@ -64,7 +64,7 @@ def _sessions():
 def list_sessions():
     page_number, per_page = page_args(query_args(()))
     query = _sessions().order_by(Session.date, Session.start_time, Session.id)
-    page = paginate(query, page_number, per_page)
+    page = paginate(query, page_number, per_page, clamp=False)
     return page_json(page, [session_json(s) for s in page.items])
 
 

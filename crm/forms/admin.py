@@ -105,6 +105,12 @@ class NewAccountForm(FlaskForm):
 
 class EditAccountForm(FlaskForm):
     name = _name_field("Full name", "their name", 150)
+    email = EmailField(
+        "Email address",
+        widget=GovTextInput(),
+        description="They sign in with this address",
+        validators=[DataRequired("Enter an email address"), Length(max=254)],
+    )
     role = _role_field()
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 

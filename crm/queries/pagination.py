@@ -65,9 +65,12 @@ def parse_page_args(args, default_per_page: int = 25) -> tuple[int, int]:
     return page, per_page
 
 
-def paginate(query: Select, page: int, per_page: int, *, scalars: bool = True) -> Page:
-    """Run one count and one page query. A page past the end is empty, not an error."""
+def paginate(query: Select, page: int, per_page: int, *, scalars: bool = True, clamp: bool = True) -> Page:
+    """Run one count and one page query. A page past the end shows the last page (`clamp`, for
+    people following an old link), or is empty (for API clients that page until no items)."""
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    if clamp:
+        page = min(page, max(1, math.ceil(total / per_page)))
     paged = query.limit(per_page).offset((page - 1) * per_page)
     result = db.session.execute(paged)
     items = list(result.scalars().unique()) if scalars else list(result.all())

@@ -49,11 +49,20 @@ _LENGTHS = {"title": 200, "location": 300, "meeting_link": 500}
 MAX_PLACES = 10000
 
 
+# Sessions are recorded from the programme's history to its plans; a year outside this range is a typo.
+EARLIEST_YEAR = 1990
+YEARS_AHEAD = 10
+
+
 def _parse(key: str, value: Any) -> Any:
     if key in _ENUMS:
         return _ENUMS[key](value)
     if key == "date":
-        return value if isinstance(value, date) else date.fromisoformat(value)
+        value = value if isinstance(value, date) else date.fromisoformat(value)
+        earliest, latest = EARLIEST_YEAR, date.today().year + YEARS_AHEAD
+        if not earliest <= value.year <= latest:
+            raise InvalidValue(f"Enter a date between {earliest} and {latest}")
+        return value
     if key in ("start_time", "end_time"):
         return value if isinstance(value, time) else time.fromisoformat(value)
     if key in _REFERENCES:

@@ -87,9 +87,24 @@ def reset_password(user: User, new_password: str, actor) -> None:
     audit.record(actor, AuditAction.UPDATE, user, ["password"], detail="password reset")
 
 
-def update_user(user: User, *, name: str, role: Role, actor) -> None:
+def update_user(user: User, *, name: str, role: Role, actor, email: str | None = None) -> None:
+    problems: dict[str, str] = {}
     if user.id == actor.id and Role(role) != Role.ADMIN:
-        raise InvalidInput({"role": "You cannot remove your own administrator role"})
+        problems["role"] = "You cannot remove your own administrator role"
+    if email is not None:
+        try:
+            email = normalise_email(email)
+        except InvalidValue as error:
+            problems["email"] = str(error)
+        else:
+            if not email:
+                problems["email"] = "Enter an email address"
+            elif db.session.scalar(select(User.id).where(User.email == email, User.id != user.id)) is not None:
+                problems["email"] = "An account with this email address already exists"
+    if problems:
+        raise InvalidInput(problems)
+    if email is not None:
+        user.email = email
     user.name = name.strip()
     user.role = Role(role)
     fields = audit.changed_fields(user)

@@ -79,7 +79,9 @@ def edit_account(user_id: int):
         form.role.data = user.role.value
     if form.validate_on_submit():
         with commit_or_show_errors(form) as outcome:
-            users_service.update_user(user, name=form.name.data, role=Role(form.role.data), actor=current_user)
+            users_service.update_user(
+                user, name=form.name.data, email=form.email.data, role=Role(form.role.data), actor=current_user
+            )
         if outcome.saved:
             flash(f"Changes to {user.name}’s account saved.", "success")
             return redirect(url_for("admin.accounts"))

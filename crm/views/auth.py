@@ -45,6 +45,12 @@ def _login_limit_per_ip() -> str:
     return current_app.config["LOGIN_LIMIT_PER_IP"]
 
 
+def _failed(response) -> bool:
+    """Only failed attempts count towards the limits: a room of people signing in on one
+    network must not lock each other out."""
+    return response.status_code != 302
+
+
 def _too_many_attempts(_limit):
     form = SignInForm()
     form.email.errors = ["Too many sign-in attempts. Wait 15 minutes and try again, or ask an administrator."]
@@ -53,8 +59,10 @@ def _too_many_attempts(_limit):
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(_login_limit_per_ip, methods=["POST"], on_breach=_too_many_attempts)
-@limiter.limit(_login_limit_per_account, key_func=_account_key, methods=["POST"], on_breach=_too_many_attempts)
+@limiter.limit(_login_limit_per_ip, methods=["POST"], on_breach=_too_many_attempts, deduct_when=_failed)
+@limiter.limit(
+    _login_limit_per_account, key_func=_account_key, methods=["POST"], on_breach=_too_many_attempts, deduct_when=_failed
+)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.dashboard"))
