@@ -18,6 +18,8 @@ _WHERE = {
     "Person": "person",
     "PersonTypeLink": "person",
     "person_tags": "person",
+    "Contribution": "participation",
+    "Participation": "participation",
     "Event": "session",
     "Session": "session",
     "ApiToken": "user",

@@ -123,3 +123,50 @@ class AuditAction(LabelledEnum):
     DISABLE = "disable", "Disabled"
     ENABLE = "enable", "Enabled"
     TOKEN = "token", "API token created"
+
+
+class ParticipationStatus(LabelledEnum):
+    INVITED = "invited", "Invited"
+    REGISTERED = "registered", "Registered"
+    DECLINED = "declined", "Declined"
+    ATTENDED = "attended", "Attended"
+    APOLOGIES = "apologies", "Apologies"
+    NO_SHOW = "no_show", "Did not come"
+
+
+class ParticipationRole(LabelledEnum):
+    PARTICIPANT = "participant", "Participant"
+    FACILITATOR = "facilitator", "Facilitator"
+    SPEAKER = "speaker", "Speaker"
+    RAPPORTEUR = "rapporteur", "Rapporteur"
+    ORGANISER = "organiser", "Organiser"
+
+
+class ParticipationSource(LabelledEnum):
+    MANUAL = "manual", "Entered by hand"
+    REGISTER = "register", "Session register"
+    ZOOM = "zoom", "Zoom report"
+    TEAMS = "teams", "Teams report"
+    EVENTBRITE = "eventbrite", "Eventbrite report"
+    CSV = "csv", "Spreadsheet"
+    RSVP = "rsvp", "Invitation reply"
+    API = "api", "API"
+
+
+class ContributionKind(LabelledEnum):
+    IDEA = "idea", "Idea"
+    LIVED_EXPERIENCE = "lived_experience", "Lived-experience story"
+    FEEDBACK = "feedback", "Feedback"
+    CO_DESIGNED_MATERIAL = "co_designed_material", "Co-designed material"
+    FACILITATION = "facilitation", "Facilitation"
+    PRESENTATION = "presentation", "Presentation"
+    RAPPORTEUR_NOTES = "rapporteur_notes", "Rapporteur notes"
+    PEER_SUPPORT = "peer_support", "Peer support"
+
+
+class FollowUpStatus(LabelledEnum):
+    """ "You said, we did": what became of a contribution."""
+
+    OPEN = "open", "Open"
+    ACTED_ON = "acted_on", "Acted on"
+    NOT_TAKEN_FORWARD = "not_taken_forward", "Not taken forward"
