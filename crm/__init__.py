@@ -34,10 +34,20 @@ def create_app(config: Config | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIdConverter
 
     from crm.api import api
-    from crm.views import admin, main, organisations, people, sessions
+    from crm.views import admin, contributions, imports, main, organisations, people, register, sessions
     from crm.views import auth as auth_views
 
-    for blueprint in (main.bp, auth_views.bp, people.bp, organisations.bp, sessions.bp, admin.bp):
+    for blueprint in (
+        main.bp,
+        auth_views.bp,
+        people.bp,
+        organisations.bp,
+        sessions.bp,
+        register.bp,
+        contributions.bp,
+        imports.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(api)
     csrf.exempt(api)
