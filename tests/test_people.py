@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from crm.models import AuditEvent, Consent, Person, Ward
-from crm.models.enums import AuditAction, PersonType, Role
+import re
+from datetime import timedelta
+
+from crm.consent import LONDON, STANDARD_WORDING, uk_today
+from crm.models import Affiliation, AuditEvent, Consent, Person, Ward
+from crm.models.enums import AuditAction, ConsentMethod, ConsentPurpose, PersonType, Role
+from tests.conftest import csrf_token
 from tests.factories import ConsentFactory, OrganisationFactory, PersonFactory, TagFactory
+
+CONTACT_WORDING = STANDARD_WORDING[ConsentPurpose.CONTACT]
 
 VALID = {
     "first_name": "Aisha",
@@ -88,26 +95,52 @@ def test_editing_a_person_records_which_fields_changed_but_not_their_values(clie
     assert "jo.new@example.com" not in str(event.changed_fields) + str(event.detail)
 
 
-def test_an_edit_based_on_an_old_version_is_refused(client, login_as, post_form, db):
+def test_an_edit_based_on_an_old_version_keeps_what_was_typed_and_saves_when_sent_again(
+    client, login_as, post_form, db
+):
     login_as(Role.CHAMPION)
     person = PersonFactory(first_name="Jo", last_name="Bloggs")
     db.session.commit()
     stale = str(person.version)
     person.notes = "Changed by a colleague"
     db.session.commit()
-    response = post_form(
+    typed = {"first_name": "Joanne", "last_name": "Bloggs", "status": "active", "notes": "Prefers evenings"}
+
+    response = post_form(f"/people/{person.id}/edit", typed | {"version": stale})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert (
+        "Someone else changed this record while you were editing it. Check the details below (they include "
+        "your changes) and save again to keep them." in page
+    )
+    assert 'value="Joanne"' in page and "Prefers evenings" in page
+    db.session.refresh(person)
+    assert person.first_name == "Jo" and person.notes == "Changed by a colleague"
+    on_page = re.search(r'name="version" type="hidden" value="(\d+)"', page) or re.search(
+        r'type="hidden" name="version" value="(\d+)"', page
+    )
+    assert on_page is not None and on_page.group(1) == str(person.version) != stale
+
+    again = client.post(
         f"/people/{person.id}/edit",
-        {
-            "first_name": "Joanne",
-            "last_name": "Bloggs",
-            "status": "active",
-            "version": stale,
-        },
+        data=typed | {"version": on_page.group(1), "csrf_token": csrf_token(response)},
         follow_redirects=True,
     )
-    assert "Someone else changed this record" in response.get_data(as_text=True)
+    assert "Changes saved" in again.get_data(as_text=True)
     db.session.refresh(person)
-    assert person.first_name == "Jo"
+    assert (person.first_name, person.notes) == ("Joanne", "Prefers evenings")
+
+
+def test_long_notes_and_needs_are_refused_with_the_field_named(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    response = post_form("/people/new", VALID | {"other_needs": "x" * 2001, "notes": "y" * 5001})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Other access needs must be 2,000 characters or fewer" in page
+    assert "Notes must be 5,000 characters or fewer" in page
+    assert "Field cannot be longer than" not in page
+    assert db.session.query(Person).count() == 0
 
 
 def test_search_finds_people_by_name_email_or_phone(client, login_as, db):
@@ -267,3 +300,251 @@ def test_an_id_too_large_for_the_database_is_not_found(client, login_as):
     response = client.get("/people/99999999999999999999999")
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
+
+
+# Adding a person with consent to contact
+
+
+def test_adding_a_person_who_agrees_to_contact_records_the_standard_wording(client, login_as, post_form, db):
+    user = login_as(Role.CHAMPION)
+    form = client.get("/people/new").get_data(as_text=True)
+    assert "Consent to be contacted" in form and CONTACT_WORDING in form
+    assert "They agree to be contacted about opportunities" in form and "How did they agree?" in form
+
+    response = post_form(
+        "/people/new", VALID | {"contact_consent": "y", "contact_consent_method": "paper"}, follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "Aisha Khan has been added." in page
+    assert "No consent to contact recorded" not in page
+    person = db.session.query(Person).one()
+    consent = db.session.query(Consent).one()
+    assert (consent.person_id, consent.purpose, consent.method) == (
+        person.id,
+        ConsentPurpose.CONTACT,
+        ConsentMethod.PAPER,
+    )
+    assert consent.wording == CONTACT_WORDING and consent.recorded_by_id == user.id
+    assert consent.withdrawn_at is None
+
+
+def test_ticking_consent_without_saying_how_is_explained_and_nothing_is_saved(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    response = post_form("/people/new", VALID | {"contact_consent": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page and "Choose how they agreed to be contacted" in page
+    assert 'value="Aisha"' in page
+    assert db.session.query(Person).count() == 0 and db.session.query(Consent).count() == 0
+
+
+def test_adding_a_person_without_consent_says_so_and_the_profile_offers_to_record_it(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    # A method chosen without the box ticked records nothing.
+    response = post_form("/people/new", VALID | {"contact_consent_method": "verbal"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Aisha Khan has been added. No consent to contact recorded yet." in page
+    assert db.session.query(Consent).count() == 0
+    person = db.session.query(Person).one()
+    consent_form = f"/people/{person.id}/consents/new?purpose=contact"
+    assert re.search(
+        r"No consent to contact recorded\.\s*<a class=\"govuk-link\" href=\"" + re.escape(consent_form), page
+    )
+    assert "Record consent</a>" in page
+
+
+def test_the_edit_form_does_not_ask_for_consent(client, login_as, db):
+    login_as(Role.CHAMPION)
+    person = PersonFactory()
+    db.session.commit()
+    page = client.get(f"/people/{person.id}/edit").get_data(as_text=True)
+    assert "Consent to be contacted" not in page and "contact_consent" not in page
+
+
+def test_the_profile_prompts_for_contact_consent_until_there_is_a_current_one(client, login_as, db):
+    login_as(Role.CHAMPION)
+    person = PersonFactory(first_name="Grace", last_name="Hopper")
+    photos = ConsentFactory(person=person, purpose=ConsentPurpose.PHOTOS)
+    db.session.commit()
+    assert "No consent to contact recorded." in client.get(f"/people/{person.id}").get_data(as_text=True)
+    contact = ConsentFactory(person=person)
+    db.session.commit()
+    assert "No consent to contact recorded." not in client.get(f"/people/{person.id}").get_data(as_text=True)
+    contact.withdrawn_at = photos.given_at
+    db.session.commit()
+    assert "No consent to contact recorded." in client.get(f"/people/{person.id}").get_data(as_text=True)
+
+
+# Affiliations
+
+
+def test_adding_an_affiliation_needs_an_organisation_chosen(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    OrganisationFactory(name="Adult Community College")
+    person = PersonFactory()
+    db.session.commit()
+    profile = client.get(f"/people/{person.id}").get_data(as_text=True)
+    select = profile[profile.index('<select class="govuk-select" id="organisation_id"') :]
+    assert re.match(r'<select[^>]*>\s*<option value=""( selected)?>Choose an organisation</option>', select)
+
+    response = post_form(
+        f"/people/{person.id}/affiliations",
+        {"organisation_id": "", "job_title": "Tutor"},
+        form_url=f"/people/{person.id}",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page and 'href="#organisation_id">Choose an organisation</a>' in page
+    assert '<details class="govuk-details" open>' in page and 'value="Tutor"' in page
+    assert db.session.query(Affiliation).count() == 0
+
+
+def test_a_long_job_title_is_explained_and_what_was_typed_is_kept(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    college = OrganisationFactory(name="Adult Community College")
+    person = PersonFactory()
+    db.session.commit()
+    title = "Senior " * 22  # 154 characters
+    response = post_form(
+        f"/people/{person.id}/affiliations",
+        {"organisation_id": str(college.id), "job_title": title},
+        form_url=f"/people/{person.id}",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'href="#job_title">Job title must be 150 characters or fewer</a>' in page
+    assert "Choose an organisation to add" not in page
+    assert '<details class="govuk-details" open>' in page
+    assert f'value="{title.strip()}' in page or f'value="{title}"' in page
+    assert f'<option value="{college.id}" selected>' in page
+    assert db.session.query(Affiliation).count() == 0
+
+
+# Consent
+
+
+def record(post_form, person, data, **kwargs):
+    defaults = {"purpose": "photos", "method": "paper", "wording": STANDARD_WORDING[ConsentPurpose.PHOTOS]}
+    return post_form(
+        f"/people/{person.id}/consents",
+        defaults | data,
+        form_url=f"/people/{person.id}/consents/new",
+        **kwargs,
+    )
+
+
+def test_a_second_current_consent_for_the_same_purpose_is_refused(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    person = PersonFactory(first_name="Aisha", last_name="Khan")
+    db.session.commit()
+    assert "Consent recorded" in record(post_form, person, {}, follow_redirects=True).get_data(as_text=True)
+
+    response = record(post_form, person, {"method": "verbal"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Aisha Khan already has a current consent for photographs. Withdraw it first if it has changed." in page
+    assert db.session.query(Consent).count() == 1
+
+    first = db.session.query(Consent).one()
+    post_form(f"/people/{person.id}/consents/{first.id}/withdraw", {}, form_url=f"/people/{person.id}")
+    assert "Consent recorded" in record(post_form, person, {}, follow_redirects=True).get_data(as_text=True)
+    consents = db.session.query(Consent).filter_by(person_id=person.id).all()
+    assert len(consents) == 2 and sum(c.withdrawn_at is None for c in consents) == 1
+
+
+def test_sharing_consent_is_one_current_per_partner_whatever_the_case(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    person = PersonFactory(first_name="Aisha", last_name="Khan")
+    db.session.commit()
+    sharing = {"purpose": "sharing", "wording": STANDARD_WORDING[ConsentPurpose.SHARING]}
+    record(post_form, person, sharing | {"partner_name": "University of Essex"})
+    refused = record(post_form, person, sharing | {"partner_name": "university of essex"}).get_data(as_text=True)
+    assert "Aisha Khan already has a current consent for sharing with a named partner" in refused
+    record(post_form, person, sharing | {"partner_name": "YMCA Southend"})
+    consents = db.session.query(Consent).order_by(Consent.id).all()
+    assert [c.partner_name for c in consents] == ["University of Essex", "YMCA Southend"]
+    # The standard wording names the partner.
+    assert "give your name and contact details to University of Essex so" in consents[0].wording
+    assert "{partner}" not in consents[1].wording
+
+
+def test_the_consent_form_starts_with_the_standard_wording_and_today(client, login_as, db):
+    login_as(Role.CHAMPION)
+    person = PersonFactory()
+    db.session.commit()
+    today = uk_today()
+    page = client.get(f"/people/{person.id}/consents/new").get_data(as_text=True)
+    assert CONTACT_WORDING in page and "change it to exactly what they saw or heard" in page
+    assert f'id="given_on-day" name="given_on" type="text" value="{today:%d}"' in page
+    assert f'id="given_on-year" name="given_on" type="text" value="{today:%Y}"' in page
+    photos = client.get(f"/people/{person.id}/consents/new?purpose=photos").get_data(as_text=True)
+    assert STANDARD_WORDING[ConsentPurpose.PHOTOS] in photos and CONTACT_WORDING not in photos
+    assert re.search(r'value="photos" checked', photos)
+
+
+def test_consent_from_a_paper_form_last_week_keeps_its_date(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    person = PersonFactory()
+    db.session.commit()
+    last_week = uk_today() - timedelta(days=7)
+    response = record(
+        post_form,
+        person,
+        {"given_on": [str(last_week.day), str(last_week.month), str(last_week.year)]},
+        follow_redirects=True,
+    )
+    assert "Consent recorded" in response.get_data(as_text=True)
+    consent = db.session.query(Consent).one()
+    assert consent.given_at.astimezone(LONDON).date() == last_week
+
+
+def test_consent_with_no_date_is_given_today(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    person = PersonFactory()
+    db.session.commit()
+    record(post_form, person, {"given_on": ["", "", ""]})
+    assert db.session.query(Consent).one().given_at.astimezone(LONDON).date() == uk_today()
+
+
+def test_consent_dates_in_the_future_or_not_real_are_refused(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    person = PersonFactory()
+    db.session.commit()
+    tomorrow = uk_today() + timedelta(days=1)
+    for date_parts, message in (
+        ([str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)], "Date given must be today or in the past"),
+        (["31", "2", "2025"], "Enter a real date"),
+        (["3", "", "2025"], "Date given must include a month"),
+        (["3", "3", "1925"], "Date given must be in 2000 or later"),
+    ):
+        response = record(post_form, person, {"given_on": date_parts})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and message in page, message
+        assert 'href="#given_on"' in page
+    assert db.session.query(Consent).count() == 0
+
+
+def test_contact_wording_left_in_place_for_another_purpose_is_swapped_for_that_purposes_wording(
+    client, login_as, post_form, db
+):
+    login_as(Role.CHAMPION)
+    person = PersonFactory()
+    db.session.commit()
+    response = record(post_form, person, {"purpose": "quotes", "wording": CONTACT_WORDING})
+    page = response.get_data(as_text=True)
+    assert "You chose quotes in reports, but the wording was our wording for contact about opportunities" in page
+    assert STANDARD_WORDING[ConsentPurpose.QUOTES] in page
+    assert db.session.query(Consent).count() == 0
+
+    again = client.post(
+        f"/people/{person.id}/consents",
+        data={
+            "csrf_token": csrf_token(response),
+            "purpose": "quotes",
+            "method": "paper",
+            "wording": re.search(r'<textarea[^>]*name="wording"[^>]*>\s*([^<]*)</textarea>', page).group(1).strip(),
+        },
+        follow_redirects=True,
+    )
+    assert "Consent recorded" in again.get_data(as_text=True)
+    assert db.session.query(Consent).one().wording == STANDARD_WORDING[ConsentPurpose.QUOTES]

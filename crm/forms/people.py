@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from crm.consent import fill_partner, given_at_for, standard_purpose_of, standard_wording, uk_today
 from crm.forms.common import MultiCheckboxField, OptionalIntSelectField, validate_with
+from crm.forms.sessions import DayMonthYearField
 from crm.models.enums import ConsentMethod, ConsentPurpose, PersonStatus, PersonType
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
+
+# Consents are recorded from paper forms as old as the programme, not older.
+EARLIEST_YEAR = 2000
 
 
 class PersonForm(FlaskForm):
@@ -52,10 +58,12 @@ class PersonForm(FlaskForm):
     interpreter_language = StringField(
         "Needs an interpreter: which language? (optional)",
         widget=GovTextInput(),
-        validators=[Optional(), Length(max=60, message="Language must be 60 characters or fewer")],
+        validators=[Optional(), Length(max=60, message="Interpreter language must be 60 characters or fewer")],
     )
     other_needs = TextAreaField(
-        "Other access needs (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=2000)]
+        "Other access needs (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=2000, message="Other access needs must be 2,000 characters or fewer")],
     )
     status = RadioField(
         "Status",
@@ -64,7 +72,11 @@ class PersonForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired("Choose a status")],
     )
-    notes = TextAreaField("Notes (optional)", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(
+        "Notes (optional)",
+        widget=GovTextArea(),
+        validators=[Optional(), Length(max=5000, message="Notes must be 5,000 characters or fewer")],
+    )
     version = HiddenField()
     submit = SubmitField("Save", widget=GovSubmitInput())
 
@@ -106,9 +118,28 @@ class PersonForm(FlaskForm):
         return data
 
 
+class NewPersonForm(PersonForm):
+    """Adding a person: their details, and whether they agree to be contacted, in one go."""
+
+    contact_consent = BooleanField("They agree to be contacted about opportunities", widget=GovCheckboxInput())
+    contact_consent_method = RadioField(
+        "How did they agree?",
+        choices=[(m.value, m.label) for m in (ConsentMethod.PAPER, ConsentMethod.ONLINE, ConsentMethod.VERBAL)],
+        widget=GovRadioInput(),
+        validate_choice=False,
+    )
+
+    def validate_contact_consent_method(self, field) -> None:
+        if not self.contact_consent.data:
+            field.data = None
+            return
+        if field.data not in {value for value, _ in field.choices}:
+            raise ValidationError("Choose how they agreed to be contacted")
+
+
 class AffiliationForm(FlaskForm):
-    organisation_id = SelectField(
-        "Organisation", coerce=int, widget=GovSelect(), validators=[InputRequired("Choose an organisation")]
+    organisation_id = OptionalIntSelectField(
+        "Organisation", blank="Choose an organisation", validators=[InputRequired("Choose an organisation")]
     )
     job_title = StringField(
         "Job title (optional)",
@@ -116,6 +147,20 @@ class AffiliationForm(FlaskForm):
         validators=[Optional(), Length(max=150, message="Job title must be 150 characters or fewer")],
     )
     submit = SubmitField("Add affiliation", widget=GovSubmitInput())
+
+
+class OptionalDayMonthYearField(DayMonthYearField):
+    """A day, month and year that may be left blank: blank means `blank()`."""
+
+    def __init__(self, *args, blank, **kwargs):
+        self.blank = blank
+        super().__init__(*args, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        if self.raw_data is not None and not any(self.raw_data):
+            self.data = self.blank()
+            return
+        super().pre_validate(form)
 
 
 class ConsentForm(FlaskForm):
@@ -126,7 +171,9 @@ class ConsentForm(FlaskForm):
         validators=[InputRequired("Choose what the person agreed to")],
     )
     partner_name = StringField(
-        "Partner (for sharing only)", widget=GovTextInput(), validators=[Optional(), Length(max=200)]
+        "Partner (for sharing only)",
+        widget=GovTextInput(),
+        validators=[Optional(), Length(max=200, message="Partner must be 200 characters or fewer")],
     )
     method = RadioField(
         "How did they give it?",
@@ -134,9 +181,44 @@ class ConsentForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired("Choose how consent was given")],
     )
+    given_on = OptionalDayMonthYearField("Date given", blank=uk_today, default=uk_today)
     wording = TextAreaField(
         "The exact wording they were shown or read",
         widget=GovTextArea(),
-        validators=[DataRequired("Enter the wording the person agreed to"), Length(max=5000)],
+        validators=[
+            DataRequired("Enter the wording the person agreed to"),
+            Length(max=5000, message="Wording must be 5,000 characters or fewer"),
+        ],
     )
     submit = SubmitField("Record consent", widget=GovSubmitInput())
+
+    def validate_given_on(self, field) -> None:
+        if field.data is None:
+            return
+        if field.data > uk_today():
+            raise ValidationError("Date given must be today or in the past")
+        if field.data.year < EARLIEST_YEAR:
+            raise ValidationError(f"Date given must be in {EARLIEST_YEAR} or later")
+
+    def validate_wording(self, field) -> None:
+        chosen = self.purpose.data if self.purpose.data in ConsentPurpose.values() else None
+        standard = standard_purpose_of(field.data or "")
+        if chosen is None or standard is None or standard == ConsentPurpose(chosen):
+            return
+        # The page starts with the contact wording; someone who chose another purpose and left it
+        # would record words the person never agreed to. Offer the right standard wording instead.
+        chosen = ConsentPurpose(chosen)
+        field.data = standard_wording(chosen, self.partner_name.data)
+        raise ValidationError(
+            f"You chose {chosen.label.lower()}, but the wording was our wording for {standard.label.lower()}. "
+            f"It now shows our wording for {chosen.label.lower()}: check it, or change it to what they were "
+            "shown, and record consent again"
+        )
+
+    def wording_to_record(self) -> str:
+        if self.purpose.data != ConsentPurpose.SHARING.value:
+            return self.wording.data or ""
+        return fill_partner(self.wording.data or "", self.partner_name.data)
+
+    def given_at(self) -> datetime | None:
+        return given_at_for(self.given_on.data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -33,6 +33,8 @@ SCALAR_FIELDS = (
     "other_needs",
     "notes",
 )
+# A consent "given now" by a device whose clock is a little ahead is still given now.
+_CLOCK_TOLERANCE = timedelta(minutes=5)
 _TEXT_LIMITS = {"first_name": 100, "last_name": 100, "preferred_name": 100, "interpreter_language": 60}
 
 
@@ -240,20 +242,39 @@ def record_consent(
     partner_name: str | None = None,
     given_at: datetime | None = None,
 ) -> Consent:
+    """Record that `person` agreed to `purpose`; refuses a second current consent for the same thing."""
+    purpose = ConsentPurpose(purpose)
     wording = (wording or "").strip()
+    partner_name = (partner_name or "").strip() or None
     problems = {}
     if not wording:
         problems["wording"] = "Enter the wording the person agreed to"
-    if ConsentPurpose(purpose) == ConsentPurpose.SHARING and not (partner_name or "").strip():
+    if purpose == ConsentPurpose.SHARING and not partner_name:
         problems["partner_name"] = "Enter the partner the person agreed to share with"
+    if given_at is not None:
+        if given_at.tzinfo is None:
+            given_at = given_at.replace(tzinfo=UTC)
+        if given_at > utcnow() + _CLOCK_TOLERANCE:
+            problems["given_at"] = "Date given must be today or in the past"
     if problems:
         raise InvalidInput(problems)
+    # Lock the person (on PostgreSQL) so two people recording the same consent at once cannot
+    # both find none current.
+    db.session.execute(select(Person.id).where(Person.id == person.id).with_for_update())
+    if _has_current_consent(person.id, purpose, partner_name):
+        described = purpose.label.lower() + (f" ({partner_name})" if purpose == ConsentPurpose.SHARING else "")
+        raise InvalidInput(
+            {
+                "purpose": f"{person.full_name} already has a current consent for {described}. "
+                "Withdraw it first if it has changed."
+            }
+        )
     consent = Consent(
         person_id=person.id,
-        purpose=ConsentPurpose(purpose),
+        purpose=purpose,
         method=ConsentMethod(method),
         wording=wording,
-        partner_name=(partner_name or "").strip() or None,
+        partner_name=partner_name,
         given_at=given_at or utcnow(),
         recorded_by_id=getattr(actor, "id", None),
     )
@@ -261,6 +282,15 @@ def record_consent(
     db.session.flush()
     audit.record(actor, AuditAction.CREATE, consent, ["purpose", "method", "wording"], detail=consent.purpose.value)
     return consent
+
+
+def _has_current_consent(person_id: int, purpose: ConsentPurpose, partner_name: str | None) -> bool:
+    query = select(Consent.id).where(
+        Consent.person_id == person_id, Consent.purpose == purpose, Consent.withdrawn_at.is_(None)
+    )
+    if purpose == ConsentPurpose.SHARING:
+        query = query.where(func.lower(Consent.partner_name) == (partner_name or "").lower())
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def withdraw_consent(consent: Consent, actor) -> None:

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
+from crm.consent import standard_wording
 from crm.extensions import db
 from crm.forms.common import EmptyForm
-from crm.forms.people import AffiliationForm, ConsentForm, PersonForm
+from crm.forms.people import AffiliationForm, ConsentForm, NewPersonForm, PersonForm
 from crm.models import Affiliation, Consent, Organisation, Person, Tag, Ward
-from crm.models.enums import PersonStatus, PersonType, TagCategory
+from crm.models.enums import ConsentPurpose, PersonStatus, PersonType, TagCategory
 from crm.permissions import PEOPLE_CREATE, PEOPLE_EDIT, PEOPLE_VIEW, requires
 from crm.queries.pagination import paginate, parse_page_args
 from crm.queries.people import contact_consent_ids, person_profile, search_people
@@ -19,6 +20,11 @@ from crm.services.errors import Conflict
 from crm.views.helpers import commit_or_show_errors, get_or_404
 
 bp = Blueprint("people", __name__, url_prefix="/people")
+
+EDIT_CONFLICT = (
+    "Someone else changed this record while you were editing it. Check the details below (they include "
+    "your changes) and save again to keep them."
+)
 
 
 def _ward_choices():
@@ -58,15 +64,52 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @requires(PEOPLE_CREATE)
 def new():
-    form = PersonForm()
+    form = NewPersonForm()
     _prepare(form)
     if form.validate_on_submit():
-        with commit_or_show_errors(form, {"tags": "interest_tags"}) as outcome:
+        aliases = {"tags": "interest_tags", "purpose": "contact_consent", "wording": "contact_consent"}
+        with commit_or_show_errors(form, aliases) as outcome:
             person = people_service.create_person(form.person_data(), current_user)
+            if form.contact_consent.data:
+                people_service.record_consent(
+                    person,
+                    ConsentPurpose.CONTACT,
+                    form.contact_consent_method.data,
+                    standard_wording(ConsentPurpose.CONTACT),
+                    current_user,
+                )
         if outcome.saved:
-            flash(f"{person.full_name} has been added.", "success")
+            message = f"{person.full_name} has been added."
+            if not form.contact_consent.data:
+                message += " No consent to contact recorded yet."
+            flash(message, "success")
             return redirect(url_for("people.show", person_id=person.id))
-    return render_template("people/form.html", form=form, person=None)
+    return render_template(
+        "people/form.html", form=form, person=None, contact_wording=standard_wording(ConsentPurpose.CONTACT)
+    )
+
+
+def _organisation_choices() -> list[tuple[int, str]]:
+    return [(o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))]
+
+
+def _render_profile(person: Person, affiliation_form: AffiliationForm | None = None):
+    """The profile page; with a submitted affiliation form, its errors are shown and its section open."""
+    submitted = affiliation_form is not None
+    if affiliation_form is None:
+        affiliation_form = AffiliationForm()
+        affiliation_form.organisation_id.set_choices(_organisation_choices())
+    has_contact_consent = any(c.is_current and c.purpose == ConsentPurpose.CONTACT for c in person.consents)
+    return render_template(
+        "people/show.html",
+        person=person,
+        affiliation_form=affiliation_form,
+        # The page's error summary shows the errors of the form called `form`.
+        form=affiliation_form if submitted else None,
+        confirm_form=EmptyForm(),
+        has_contact_consent=has_contact_consent,
+        timeline=[],
+    )
 
 
 @bp.get("/<int:person_id>")
@@ -75,18 +118,7 @@ def show(person_id: int):
     person = person_profile(person_id)
     if person is None:
         abort(404)
-    affiliation_form = AffiliationForm()
-    affiliation_form.organisation_id.choices = [
-        (o.id, o.name) for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
-    ]
-    return render_template(
-        "people/show.html",
-        person=person,
-        affiliation_form=affiliation_form,
-        consent_form=ConsentForm(),
-        confirm_form=EmptyForm(),
-        timeline=[],
-    )
+    return _render_profile(person)
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
@@ -109,10 +141,14 @@ def edit(person_id: int):
                 changed = people_service.update_person(
                     person, form.person_data(), current_user, expected_version=expected
                 )
-        except Conflict as error:
+        except Conflict:
             db.session.rollback()
-            flash(error.message, "info")
-            return redirect(url_for("people.edit", person_id=person_id))
+            # Keep what they typed; saving again from this page applies it over the newer record.
+            form.version.data = str(person.version)
+            form.version.errors = [EDIT_CONFLICT]
+            # The error summary links to the field's id: take the reader to the top of the form.
+            form.version.id = form.first_name.id
+            return render_template("people/form.html", form=form, person=person)
         if outcome.saved:
             flash("Changes saved." if changed else "Nothing was changed.", "success")
             return redirect(url_for("people.show", person_id=person.id))
@@ -124,17 +160,18 @@ def edit(person_id: int):
 def add_affiliation(person_id: int):
     person = person_profile(person_id) or abort(404)
     form = AffiliationForm()
-    form.organisation_id.choices = [(o.id, o.name) for o in db.session.scalars(select(Organisation))]
-    if not form.validate_on_submit():
-        flash("Choose an organisation to add.", "info")
-        return redirect(url_for("people.show", person_id=person_id, _anchor="affiliations"))
-    current = [{"organisation_id": a.organisation_id, "job_title": a.job_title} for a in person.affiliations]
-    current = [a for a in current if a["organisation_id"] != form.organisation_id.data]
-    current.append({"organisation_id": form.organisation_id.data, "job_title": form.job_title.data})
-    people_service.update_person(person, {"affiliations": current}, current_user)
-    db.session.commit()
-    flash("Affiliation saved.", "success")
-    return redirect(url_for("people.show", person_id=person_id, _anchor="affiliations"))
+    form.organisation_id.set_choices(_organisation_choices())
+    if form.validate_on_submit():
+        current = [{"organisation_id": a.organisation_id, "job_title": a.job_title} for a in person.affiliations]
+        current = [a for a in current if a["organisation_id"] != form.organisation_id.data]
+        current.append({"organisation_id": form.organisation_id.data, "job_title": form.job_title.data})
+        with commit_or_show_errors(form, {"affiliations": "organisation_id"}) as outcome:
+            people_service.update_person(person, {"affiliations": current}, current_user)
+        if outcome.saved:
+            flash("Affiliation saved.", "success")
+            return redirect(url_for("people.show", person_id=person_id, _anchor="affiliations"))
+        person = person_profile(person_id) or abort(404)
+    return _render_profile(person, form)
 
 
 @bp.post("/<int:person_id>/affiliations/<int:affiliation_id>/remove")
@@ -161,26 +198,33 @@ def add_consent(person_id: int):
     person = get_or_404(Person, person_id)
     form = ConsentForm()
     if form.validate_on_submit():
-        with commit_or_show_errors(form) as outcome:
+        with commit_or_show_errors(form, {"given_at": "given_on"}) as outcome:
             people_service.record_consent(
                 person,
                 form.purpose.data,
                 form.method.data,
-                form.wording.data,
+                form.wording_to_record(),
                 current_user,
-                partner_name=form.partner_name.data,
+                partner_name=form.partner_name.data if form.purpose.data == ConsentPurpose.SHARING.value else None,
+                given_at=form.given_at(),
             )
         if outcome.saved:
             flash("Consent recorded.", "success")
             return redirect(url_for("people.show", person_id=person_id, _anchor="consent"))
-    return render_template("people/consent.html", person=person, form=form), 400 if form.errors else 200
+    return render_template("people/consent.html", person=person, form=form)
 
 
 @bp.get("/<int:person_id>/consents/new")
 @requires(PEOPLE_EDIT)
 def new_consent(person_id: int):
     person = get_or_404(Person, person_id)
-    return render_template("people/consent.html", person=person, form=ConsentForm())
+    form = ConsentForm()
+    # Start from the standard wording: for the purpose the link asked for, else contact (the usual one).
+    purpose = request.args.get("purpose")
+    if purpose in ConsentPurpose.values():
+        form.purpose.data = purpose
+    form.wording.data = standard_wording(purpose if purpose in ConsentPurpose.values() else ConsentPurpose.CONTACT)
+    return render_template("people/consent.html", person=person, form=form)
 
 
 @bp.post("/<int:person_id>/consents/<int:consent_id>/withdraw")
