@@ -95,5 +95,115 @@ def demo_command(password_stdin: bool) -> None:
         click.echo(f"    {role:<12} {email:<32} password: {pw}")
 
 
+@crm_cli.command("import-attendance")
+@click.argument("session_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "zoom", "teams", "eventbrite", "csv"]),
+    default="auto",
+    show_default=True,
+    help="Where the report is from; auto works it out from the file.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be recorded; write nothing.")
+@click.option("--create-new", is_flag=True, help="Add people who are not in the CRM yet.")
+@click.option("--min-minutes", type=click.IntRange(min=0), default=0, help="Count as attended only from N minutes.")
+def import_attendance_command(session_id: int, file: str, fmt: str, dry_run: bool, create_new: bool, min_minutes: int):
+    """Log attendance at SESSION_ID from a Zoom, Teams, Eventbrite or CSV report FILE.
+
+    Prints who was matched, new, ambiguous and skipped. Ambiguous names are not recorded here:
+    import the file on the session's page to choose who they are."""
+    from crm.models import Session
+    from crm.services.attendance_import import apply_import, preview_import
+
+    session = db.session.get(Session, session_id)
+    if session is None:
+        click.echo(f"Error: there is no session with id {session_id}.", err=True)
+        sys.exit(1)
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        click.echo(f"Error: cannot read {file}: {error.strerror or error}.", err=True)
+        sys.exit(1)
+    try:
+        preview = preview_import(session, data, file, fmt, min_minutes=min_minutes)
+    except InvalidInput as error:
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    _print_import_preview(session, preview, create_new)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+        return
+    try:
+        result = apply_import(session, preview, {}, None, create_new=create_new)
+    except InvalidInput as error:
+        db.session.rollback()
+        click.echo(f"Error: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(
+        f"Recorded {result.written} participations ({result.matched} matched, {result.created} new people); "
+        f"{result.unchanged} already up to date, {result.skipped} not recorded."
+    )
+
+
+def _print_import_preview(session, preview, create_new: bool) -> None:
+    click.echo(
+        f"{session.title} ({session.date:%d %B %Y}), {preview.format_name}: {len(preview.rows)} people "
+        f"from {preview.report_rows} rows."
+    )
+    click.echo(f"Matched: {len(preview.matched)}")
+    new_note = "" if create_new or not preview.new else " (not added: use --create-new to add them)"
+    click.echo(f"New: {len(preview.new)}{new_note}")
+    for row in preview.new:
+        click.echo(f"  line {row.line}: {row.name or row.email}")
+    click.echo(
+        f"Ambiguous: {len(preview.ambiguous)}"
+        + (" (not recorded: resolve them by importing the file on the session's page)" if preview.ambiguous else "")
+    )
+    for row in preview.ambiguous:
+        options = "; ".join(f"{c.name} (id {c.person_id}, {c.reason})" for c in row.candidates)
+        click.echo(f"  line {row.line}: {row.name} could be {options}")
+    click.echo(f"Skipped: {len(preview.skipped)}")
+    for row in preview.skipped:
+        click.echo(f"  line {row.line}: {row.name or row.email or 'no name'}: {row.skip_reason}")
+
+
+@crm_cli.command("seed")
+@click.option("--people", type=click.IntRange(min=1), required=True, help="How many people to create.")
+@click.option("--sessions", type=click.IntRange(min=1), required=True, help="How many sessions to create.")
+@click.option(
+    "--participations",
+    type=click.IntRange(min=0),
+    default=None,
+    help="How many participation rows to aim for (default: 10 per person).",
+)
+@click.option("--random-seed", type=int, default=1, show_default=True, help="The same seed gives the same data.")
+def seed_command(people: int, sessions: int, participations: int | None, random_seed: int) -> None:
+    """Fill a database without people with synthetic data at scale, for benchmarks."""
+    import time
+
+    from crm.seed import SeedError, analyse, seed
+
+    started = time.perf_counter()
+
+    def progress(message: str) -> None:
+        click.echo(f"{time.perf_counter() - started:7.1f} s  {message}")
+
+    try:
+        counts = seed(people, sessions, participations, random_seed=random_seed, progress=progress)
+    except SeedError as error:
+        db.session.rollback()
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    analyse()
+    db.session.commit()
+    progress("committed")
+    click.echo(", ".join(f"{count:,} {table.replace('_', ' ')}" for table, count in counts.items()))
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(crm_cli)

@@ -44,6 +44,8 @@ class Config:
 
     SETUP_LINK_MAX_AGE = 60 * 60 * 24
     PER_PAGE = 25
+    # The largest request accepted: uploaded reports (up to 5 MB) and the form around them.
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     SERVICE_NAME = "Co-production CRM"
     BASE_URL = "http://127.0.0.1:5000"
 

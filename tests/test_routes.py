@@ -34,18 +34,30 @@ def routes(app):
 @pytest.fixture
 def ids(db):
     """One real object for every kind of id a URL can carry."""
-    from crm.models import Affiliation, Theme, Ward
+    from crm.models import Affiliation, Contribution, Participation, Theme, Ward
+    from crm.models.enums import ContributionKind, ParticipationSource, ParticipationStatus
 
     organisation = OrganisationFactory()
     person = PersonFactory()
     affiliation = Affiliation(person_id=person.id, organisation_id=organisation.id, job_title="Chair")
     db.session.add(affiliation)
     consent = ConsentFactory(person=person)
+    session = SessionFactory()
+    participation = Participation(
+        session_id=session.id,
+        person_id=person.id,
+        status=ParticipationStatus.ATTENDED,
+        source=ParticipationSource.MANUAL,
+    )
+    db.session.add(participation)
+    db.session.flush()
+    contribution = Contribution(participation_id=participation.id, kind=ContributionKind.IDEA, summary="An idea")
+    db.session.add(contribution)
     db.session.flush()
     return {
         "person_id": person.id,
         "organisation_id": organisation.id,
-        "session_id": SessionFactory().id,
+        "session_id": session.id,
         "event_id": EventFactory().id,
         "user_id": UserFactory(role=Role.CHAMPION).id,
         "ward_id": db.session.query(Ward.id).first()[0],
@@ -53,6 +65,7 @@ def ids(db):
         "tag_id": TagFactory().id,
         "consent_id": consent.id,
         "affiliation_id": affiliation.id,
+        "contribution_id": contribution.id,
         "token": "not-a-real-token",
     }
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -98,3 +101,43 @@ def contact_consent_ids(person_ids: list[int]) -> set[int]:
             )
         )
     )
+
+
+@dataclass
+class TimelineEntry:
+    """One session in a person's history: how they took part, and what they contributed."""
+
+    participation: Any
+    session: Any
+    contributions: list
+
+
+def person_timeline(person_id: int) -> list[TimelineEntry]:
+    """The person's sessions, newest first, each with its participation and contributions:
+    two queries however long their history (participations with sessions; their contributions)."""
+    from collections import defaultdict
+
+    from sqlalchemy.orm import contains_eager
+
+    from crm.extensions import db
+    from crm.models import Contribution, Participation, Session
+
+    participations = list(
+        db.session.scalars(
+            select(Participation)
+            .join(Participation.session)
+            .where(Participation.person_id == person_id)
+            .options(contains_eager(Participation.session))
+            .order_by(Session.date.desc(), Session.start_time.desc(), Session.id.desc())
+        )
+    )
+    contributions: dict[int, list] = defaultdict(list)
+    if participations:
+        rows = db.session.scalars(
+            select(Contribution)
+            .where(Contribution.participation_id.in_([p.id for p in participations]))
+            .order_by(Contribution.id)
+        )
+        for contribution in rows:
+            contributions[contribution.participation_id].append(contribution)
+    return [TimelineEntry(p, p.session, contributions.get(p.id, [])) for p in participations]

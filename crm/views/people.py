@@ -14,7 +14,7 @@ from crm.models import Affiliation, Consent, Organisation, Person, Tag, Ward
 from crm.models.enums import ConsentPurpose, PersonStatus, PersonType, TagCategory
 from crm.permissions import PEOPLE_CREATE, PEOPLE_EDIT, PEOPLE_VIEW, requires
 from crm.queries.pagination import paginate, parse_page_args
-from crm.queries.people import contact_consent_ids, person_profile, search_people
+from crm.queries.people import contact_consent_ids, person_profile, person_timeline, search_people
 from crm.services import people as people_service
 from crm.services.errors import Conflict
 from crm.views.helpers import commit_or_show_errors, get_or_404
@@ -108,7 +108,7 @@ def _render_profile(person: Person, affiliation_form: AffiliationForm | None = N
         form=affiliation_form if submitted else None,
         confirm_form=EmptyForm(),
         has_contact_consent=has_contact_consent,
-        timeline=[],
+        timeline=person_timeline(person.id),
     )
 
 

@@ -13,8 +13,10 @@ from crm.forms.sessions import CancelSessionForm, EventForm, SessionForm
 from crm.models import Event, Session
 from crm.models.enums import InvolvementLevel, SessionKind
 from crm.permissions import SESSIONS_EDIT, SESSIONS_VIEW, requires
+from crm.queries.contributions import session_contributions
 from crm.queries.organisations import organisation_choices
 from crm.queries.pagination import paginate, parse_page_args
+from crm.queries.register import attendance_counts
 from crm.queries.sessions import (
     SessionFilters,
     event_choices,
@@ -75,7 +77,14 @@ def new():
 @requires(SESSIONS_VIEW)
 def show(session_id: int):
     session = get_or_404(Session, session_id)
-    return render_template("sessions/show.html", session=session, confirm_form=EmptyForm(), today=date.today())
+    return render_template(
+        "sessions/show.html",
+        session=session,
+        confirm_form=EmptyForm(),
+        today=date.today(),
+        contributions=session_contributions(session.id),
+        attendance=attendance_counts(session.id),
+    )
 
 
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
