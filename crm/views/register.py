@@ -169,7 +169,7 @@ def _ward_choices():
 
 
 def _new_walk_in_form(q: str = "", formdata=None) -> NewWalkInForm:
-    form = NewWalkInForm() if formdata is None else NewWalkInForm(formdata=formdata)
+    form = NewWalkInForm(formdata=formdata)
     form.ward_id.set_choices(_ward_choices())
     if formdata is None and q:
         form.prefill(q)
