@@ -130,3 +130,17 @@ def post_form(client):
 
 
 __all__ = ["PASSWORD", "csrf_token"]
+
+
+@pytest.fixture
+def people_search(client):
+    """Search the people list as the form does (a POST, then the redirect); returns the page."""
+
+    def search(q: str = "", **filters):
+        token = csrf_token(client.get("/people/"))
+        response = client.post("/people/search", data={"csrf_token": token, "q": q, **filters})
+        assert response.status_code == 302
+        assert not q or q not in response.headers["Location"], "search text must not be in the URL"
+        return client.get(response.headers["Location"])
+
+    return search

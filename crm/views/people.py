@@ -17,6 +17,7 @@ from crm.queries.pagination import paginate, parse_page_args
 from crm.queries.people import contact_consent_ids, person_profile, person_timeline, search_people
 from crm.services import people as people_service
 from crm.services.errors import Conflict
+from crm.views import search_terms
 from crm.views.helpers import commit_or_show_errors, get_or_404
 
 bp = Blueprint("people", __name__, url_prefix="/people")
@@ -43,8 +44,9 @@ def _prepare(form: PersonForm) -> None:
 def index():
     page, per_page = parse_page_args(request.args, current_app.config["PER_PAGE"])
     ward_ids = [int(w) for w in request.args.getlist("ward") if w.isdigit()]
+    text = search_terms.recall(request.args.get("search"))
     query = search_people(
-        request.args.get("q"),
+        text,
         types=request.args.getlist("type"),
         wards=ward_ids,
         status=request.args.get("status") or None,
@@ -57,8 +59,24 @@ def index():
         person_types=PersonType,
         statuses=PersonStatus,
         selected_wards=ward_ids,
+        search_text=text,
         consenting=contact_consent_ids([p.id for p in results.items]),
     )
+
+
+@bp.post("/search")
+@requires(PEOPLE_VIEW)
+def search():
+    """The filter form posts here, so typed names, emails and phones stay out of the URL."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    filters = {
+        "search": search_terms.stash(request.form.get("q")),
+        "type": request.form.get("type") or None,
+        "ward": request.form.get("ward") or None,
+        "status": request.form.get("status") or None,
+    }
+    return redirect(url_for("people.index", **{key: value for key, value in filters.items() if value}))
 
 
 @bp.route("/new", methods=["GET", "POST"])
