@@ -133,3 +133,13 @@ def test_flask_crm_seed_needs_the_sizes(runner, db):
     assert result.exit_code == 2
     assert "--people" in result.output
     assert count(db, Person) == 0
+
+
+def test_records_added_after_seeding_get_fresh_ids(db):
+    seed(30, 5, random_seed=1, today=TODAY)
+    highest = db.session.scalar(select(func.max(Person.id)))
+
+    person = PersonFactory()
+    db.session.flush()
+
+    assert person.id > highest
