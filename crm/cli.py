@@ -158,7 +158,8 @@ def _print_import_preview(session, preview, create_new: bool) -> None:
     new_note = "" if create_new or not preview.new else " (not added: use --create-new to add them)"
     click.echo(f"New: {len(preview.new)}{new_note}")
     for row in preview.new:
-        click.echo(f"  line {row.line}: {row.name or row.email}")
+        shared = " (email address on other tickets too: not saved with them)" if row.shared_email else ""
+        click.echo(f"  line {row.line}: {row.name or row.email}{shared}")
     click.echo(
         f"Ambiguous: {len(preview.ambiguous)}"
         + (" (not recorded: resolve them by importing the file on the session's page)" if preview.ambiguous else "")

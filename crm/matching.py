@@ -9,14 +9,26 @@ import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import collate, func, or_, select
+from sqlalchemy import and_, collate, func, or_, select
 
 from crm.extensions import db
 from crm.models import Person
 from crm.validation import InvalidValue, normalise_email, normalise_phone
 
-# Similarity (0–100) from which two names are shown as possibly the same person.
+# Similarity (0–100) of two whole names, words in any order (rapidfuzz token-sort ratio), from
+# which they are shown as possibly the same person.
 SIMILAR_NAME_SCORE = 85
+# The same, comparing first names and last names separately (rapidfuzz ratio): each part starts
+# with the same letter and is at least SIMILAR_PART_SCORE alike, and the two average at least
+# SIMILAR_PARTS_SCORE. The whole-name ratio scores a typo in both parts ("Chelsy Flin" for
+# "Chelsea Flynn") or a short first name ("Fran" for "Frances") too low to show.
+SIMILAR_PART_SCORE = 60
+SIMILAR_PARTS_SCORE = 70
+# Why a candidate is offered, besides the same email address or phone number.
+SAME_NAME = "same name"
+SIMILAR_NAME = "similar name"
+# Letters of a name the database compares before the names are scored in Python.
+_PREFIX = 2
 
 _BRACKETED = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*")
 _DEVICE = re.compile(r"^(?:iphone|ipad|android|galaxy|samsung|pixel|huawei)\b.*?[\(\[]([^\)\]]+)[\)\]]\s*$", re.I)
@@ -57,11 +69,53 @@ class Candidate:
     reason: str
 
 
+def name_similarity(first: str, last: str, other_first: str, other_last: str) -> int:
+    """How alike two names are (0–100) if alike enough to show as possibly the same person, else
+    0; the parts are name_key()s. The better of two comparisons: the whole names with their words
+    in any order, and the first and last names separately. A first name that starts another
+    ("Jo", "Joanne") counts as a short form of it."""
+    best = fuzz.token_sort_ratio(f"{first} {last}", f"{other_first} {other_last}")
+    if best < SIMILAR_NAME_SCORE:
+        best = 0
+    if first and last and other_first and other_last and first[0] == other_first[0] and last[0] == other_last[0]:
+        firsts = fuzz.ratio(first, other_first)
+        if first.startswith(other_first) or other_first.startswith(first):
+            firsts = max(firsts, SIMILAR_NAME_SCORE)
+        lasts = fuzz.ratio(last, other_last)
+        parts = (firsts + lasts) / 2
+        if min(firsts, lasts) >= SIMILAR_PART_SCORE and parts >= SIMILAR_PARTS_SCORE:
+            best = max(best, parts)
+    return int(best)
+
+
+def _starts_like(column, name: str):
+    """`column` starts with the same letters as `name`, as typed or as its name_key, in any case."""
+    prefixes = {form[:_PREFIX] for form in (display_name_from_report(name).lower(), name_key(name)) if form}
+    return or_(*(_ignoring_case(func.substr(column, 1, len(p))).in_(sorted(_spellings(p))) for p in prefixes))
+
+
+def _people_with_names_starting_like(first_name: str, last_name: str) -> list:
+    """Everyone whose first or preferred name starts with the same letters as `first_name`, or
+    whose last name starts like `last_name`, or whose names start like them the other way round:
+    one query, returning a few per cent of a large CRM to score in Python."""
+    conditions = []
+    if name_key(first_name):
+        conditions += [_starts_like(Person.first_name, first_name), _starts_like(Person.preferred_name, first_name)]
+    if name_key(last_name):
+        conditions.append(_starts_like(Person.last_name, last_name))
+    if name_key(first_name) and name_key(last_name):
+        conditions.append(and_(_starts_like(Person.first_name, last_name), _starts_like(Person.last_name, first_name)))
+    columns = (Person.id, Person.first_name, Person.last_name, Person.preferred_name)
+    return db.session.execute(select(*columns).where(or_(*conditions))).all()
+
+
 def find_possible_matches(
     *, first_name: str = "", last_name: str = "", email: str | None = None, phone: str | None = None, limit: int = 5
 ) -> list[Candidate]:
     """People already in the CRM who may be this person, best first: the same email or phone
-    (score 100), then similar names (rapidfuzz token-sort ratio ≥ SIMILAR_NAME_SCORE)."""
+    (score 100), the same name (100), then similar names (see name_similarity), comparing the
+    first name given with each person's first and preferred names. Two queries at most, however
+    many people the CRM holds."""
     found: dict[int, Candidate] = {}
     exact = []
     try:
@@ -77,37 +131,38 @@ def find_possible_matches(
     if phone:
         exact.append(Person.phone == phone)
     if exact:
-        for person in db.session.scalars(select(Person).where(or_(*exact)).limit(limit)):
-            reason = "same email address" if email and person.email == email else "same phone number"
-            found[person.id] = Candidate(person.id, person.full_name, 100, reason)
-    wanted = name_key(f"{first_name} {last_name}")
+        columns = (Person.id, Person.first_name, Person.last_name, Person.email)
+        for row in db.session.execute(select(*columns).where(or_(*exact)).limit(limit)):
+            reason = "same email address" if email and row.email == email else "same phone number"
+            name = " ".join(part for part in (row.first_name, row.last_name) if part)
+            found[row.id] = Candidate(row.id, name, 100, reason)
+    first, last = name_key(first_name or ""), name_key(last_name or "")
+    wanted = name_key(f"{first} {last}")
     if wanted:
-        # Narrow in SQL to people sharing a first or last initial, then score the names.
-        initials = {part[0] for part in wanted.split()}
-        first_letters = [
-            func.lower(func.substr(Person.first_name, 1, 1)),
-            func.lower(func.substr(Person.last_name, 1, 1)),
-        ]
-        rows = db.session.execute(
-            select(Person.id, Person.first_name, Person.last_name).where(
-                or_(*(letter.in_(initials) for letter in first_letters))
-            )
-        ).all()
-        choices = {row.id: name_key(f"{row.first_name} {row.last_name}") for row in rows if row.id not in found}
-        for _choice, score, person_id in process.extract(
-            wanted, choices, scorer=fuzz.token_sort_ratio, score_cutoff=SIMILAR_NAME_SCORE, limit=limit
-        ):
-            row = next(r for r in rows if r.id == person_id)
-            found[person_id] = Candidate(
-                person_id, f"{row.first_name} {row.last_name}".strip(), int(score), "similar name"
-            )
-    return sorted(found.values(), key=lambda c: (-c.score, c.name))[:limit]
+        for row in _people_with_names_starting_like(first_name or "", last_name or ""):
+            if row.id in found:
+                continue
+            other_last = name_key(row.last_name or "")
+            score, reason = 0, SIMILAR_NAME
+            for other_first in {name_key(row.first_name or ""), name_key(row.preferred_name or "")} - {""}:
+                if name_key(f"{other_first} {other_last}") == wanted:
+                    score, reason = 100, SAME_NAME
+                    break
+                score = max(score, name_similarity(first, last, other_first, other_last))
+            if score:
+                name = " ".join(part for part in (row.first_name, row.last_name) if part)
+                found[row.id] = Candidate(row.id, name, score, reason)
+    return sorted(found.values(), key=_best_first)[:limit]
+
+
+def _best_first(candidate: Candidate):
+    # The same email or phone before the same name: contact details are surer than a name.
+    by_name = candidate.reason in (SAME_NAME, SIMILAR_NAME)
+    return (-candidate.score, by_name, candidate.name, candidate.person_id)
 
 
 # --- Matching a whole report at once (attendance imports) ---------------------------------
 
-SAME_NAME = "same name"
-SIMILAR_NAME = "similar name"
 _EMAIL_BATCH = 500
 
 

@@ -4,14 +4,16 @@ that is rolled back at the end. Set TEST_DATABASE_URL to run against PostgreSQL.
 from __future__ import annotations
 
 import re
+import uuid
 import warnings
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy import orm
+from sqlalchemy import event, orm
 
 from crm import create_app
 from crm.config import TestConfig
@@ -140,7 +142,48 @@ def people_search(client):
         token = csrf_token(client.get("/people/"))
         response = client.post("/people/search", data={"csrf_token": token, "q": q, **filters})
         assert response.status_code == 302
-        assert not q or q not in response.headers["Location"], "search text must not be in the URL"
+        query = parse_qs(urlsplit(response.headers["Location"]).query)
+        assert "q" not in query and q not in [v for values in query.values() for v in values], (
+            "search text must not be in the URL"
+        )
         return client.get(response.headers["Location"])
 
     return search
+
+
+def count_queries(db, action) -> int:
+    """How many SQL statements `action()` sends to the database, leaving out the savepoints the
+    test's transaction wraps around each commit (not queries the code under test makes)."""
+    statements: list[str] = []
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    return len([s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))])
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path):
+    """The URL of a new, empty database of the kind the suite runs on, for tests that need their
+    own schema or real commits: a SQLite file, or a PostgreSQL database created for the test
+    (beside the suite's own) and dropped after it."""
+    url = TestConfig().SQLALCHEMY_DATABASE_URI
+    if not url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    name = f"crm_fresh_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

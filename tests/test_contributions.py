@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from crm.models import AuditEvent, Contribution, Participation, Theme
+from crm.models import AuditEvent, Contribution, Participation, Session, Theme
 from crm.models.enums import (
     AuditAction,
     ContributionKind,
@@ -20,10 +20,11 @@ from crm.models.enums import (
 )
 from crm.services import contributions as contributions_service
 from crm.services.errors import InvalidInput
-from tests.conftest import csrf_token
+from tests.conftest import count_queries, csrf_token
 from tests.factories import PersonFactory, SessionFactory
 
 LAST_WEEK = dt.date.today() - dt.timedelta(days=7)
+NEXT_WEEK = dt.date.today() + dt.timedelta(days=7)
 
 
 def attend(session, person, status=ParticipationStatus.ATTENDED, role=ParticipationRole.PARTICIPANT):
@@ -157,6 +158,74 @@ def test_adding_for_someone_not_at_the_session_is_not_found(client, login_as, po
         f"/sessions/{session.id}/people/{stranger.id}/contributions", add_data(stranger), form_url=form_url
     )
     assert response.status_code == 404
+    assert db.session.query(Contribution).count() == 0
+
+
+def test_a_cancelled_session_takes_no_contributions(client, login_as, post_form, held, db):
+    session, jo, _amir, _away = held
+    login_as(Role.CHAMPION)
+    token = csrf_token(client.get(f"/sessions/{session.id}/contributions"))
+    session.cancelled_at = dt.datetime.now(dt.UTC)
+    session.cancelled_reason = "Venue flooded"
+    db.session.commit()
+    page = client.get(f"/sessions/{session.id}/contributions").get_data(as_text=True)
+    assert "This session was cancelled" in page and "Venue flooded" in page
+    assert "so no contributions can be added" in page
+    assert "<form" not in page.split("<main", 1)[1] and "Add a contribution" not in page
+    response = client.post(
+        f"/sessions/{session.id}/people/{jo.id}/contributions", data={"csrf_token": token, **add_data(jo)}
+    )
+    assert response.status_code == 409
+    assert "This session was cancelled" in response.get_data(as_text=True)
+    assert contributions_of(db, jo) == []
+
+
+def test_a_session_not_held_yet_takes_no_contributions(client, login_as, db):
+    session = SessionFactory(title="Autumn planning day", date=NEXT_WEEK)
+    jo = PersonFactory(first_name="Jo", last_name="Sample")
+    # Marked as attended ahead of time, say by an import run against the wrong session.
+    attend(session, jo)
+    db.session.commit()
+    login_as(Role.CHAMPION)
+    page = client.get(f"/sessions/{session.id}/contributions").get_data(as_text=True)
+    assert "This session has not happened yet" in page
+    assert "Add a contribution" not in page
+    token = csrf_token(client.get("/home"))
+    response = client.post(
+        f"/sessions/{session.id}/people/{jo.id}/contributions", data={"csrf_token": token, **add_data(jo)}
+    )
+    assert response.status_code == 409
+    assert "This session has not happened yet" in response.get_data(as_text=True)
+    assert contributions_of(db, jo) == []
+
+
+def test_today_s_session_takes_contributions(client, login_as, post_form, db):
+    session = SessionFactory(date=dt.date.today())
+    jo = PersonFactory(first_name="Jo", last_name="Sample")
+    attend(session, jo)
+    db.session.commit()
+    login_as(Role.CHAMPION)
+    response = post_form(
+        f"/sessions/{session.id}/people/{jo.id}/contributions",
+        add_data(jo),
+        form_url=f"/sessions/{session.id}/contributions",
+    )
+    assert response.status_code == 302
+    assert len(contributions_of(db, jo)) == 1
+
+
+def test_the_service_refuses_contributions_at_a_cancelled_or_future_session(db):
+    data = {"kind": "idea", "summary": "Hi", "consent_to_quote": False}
+    cancelled = SessionFactory(date=LAST_WEEK, cancelled_at=dt.datetime.now(dt.UTC))
+    future = SessionFactory(date=NEXT_WEEK)
+    for session, message in (
+        (cancelled, "This session was cancelled, so no contributions can be added"),
+        (future, "This session has not happened yet, so no contributions can be added"),
+    ):
+        participation = attend(session, PersonFactory())
+        with pytest.raises(InvalidInput) as error:
+            contributions_service.add_contribution(participation, data, None)
+        assert error.value.message == message
     assert db.session.query(Contribution).count() == 0
 
 
@@ -477,10 +546,93 @@ def test_the_list_ignores_unknown_filters_and_pages(client, login_as, history):
     assert "Showing 3 to 3 of 3 results" in page
 
 
+def test_the_list_filters_by_consent_to_quote_and_session(client, login_as, history, db):
+    login_as(Role.CHAMPION)
+    older = db.session.query(Session).filter_by(title="Spring panel").one()
+    newer = db.session.query(Session).filter_by(title="Summer workshop").one()
+    quoted = db.session.query(Contribution).filter_by(summary="Older open idea").one()
+    quoted.consent_to_quote = True
+    db.session.commit()
+    page = client.get("/contributions", query_string={"follow_up": "all", "quote": "yes"}).get_data(as_text=True)
+    assert summaries(page) == ["Older open idea"]
+    assert '<option value="yes" selected>Yes</option>' in page
+    page = client.get("/contributions", query_string={"follow_up": "all", "session": older.id}).get_data(as_text=True)
+    assert summaries(page) == ["Older open idea", "Older acted-on feedback"]
+    page = client.get("/contributions", query_string={"session": newer.id, "quote": "yes"}).get_data(as_text=True)
+    assert summaries(page) == []
+    assert "No contributions match these filters" in page
+    # Anything else means "any".
+    page = client.get("/contributions", query_string={"quote": "maybe", "session": "x"}).get_data(as_text=True)
+    assert summaries(page) == ["Newer open story", "Older open idea"]
+
+
+def test_the_session_filter_offers_sessions_with_contributions_newest_first(client, login_as, history, db):
+    SessionFactory(title="Nobody said anything", date=LAST_WEEK)
+    db.session.commit()
+    login_as(Role.CHAMPION)
+    page = client.get("/contributions").get_data(as_text=True)
+    select = page[page.index('<select class="govuk-select" id="session"') :]
+    select = select[: select.index("</select>")]
+    assert re.findall(r"<option[^>]*>([^<]+)</option>", select) == [
+        "Any session",
+        f"Summer workshop, {LAST_WEEK.day} {LAST_WEEK:%B %Y}",
+        f"Spring panel, {(LAST_WEEK - dt.timedelta(days=60)).day} {LAST_WEEK - dt.timedelta(days=60):%B %Y}",
+    ]
+
+
+def test_the_list_makes_the_same_number_of_queries_for_3_or_30_contributions(client, login_as, db):
+    login_as(Role.CHAMPION)
+
+    def add(count: int) -> None:
+        for n in range(count):
+            session = SessionFactory(date=LAST_WEEK - dt.timedelta(days=n), theme=db.session.query(Theme).first())
+            contribute(attend(session, PersonFactory()), summary=f"Idea {n}")
+        db.session.commit()
+
+    def open_list() -> None:
+        page = client.get("/contributions", query_string={"per_page": 50})
+        assert page.status_code == 200
+
+    add(3)
+    with_three = count_queries(db, open_list)
+    add(27)
+    with_thirty = count_queries(db, open_list)
+    assert with_three == with_thirty
+    assert len(summaries(client.get("/contributions?per_page=50").get_data(as_text=True))) == 30
+
+
 def test_the_header_links_to_the_list(client, login_as):
     login_as(Role.CHAMPION)
     page = client.get("/home").get_data(as_text=True)
     assert '<a class="app-header__nav-link" href="/contributions">You said, we did</a>' in page
+
+
+def current_nav_item(page: str) -> list[str]:
+    return re.findall(r'class="app-header__nav-link" href="[^"]*" aria-current="page">([^<]+)</a>', page)
+
+
+def test_the_header_highlights_sessions_on_a_session_s_contributions(client, login_as, held, db):
+    session, jo, _amir, _away = held
+    contribution = contribute(db.session.get(Participation, attended_id(db, session, jo)))
+    db.session.commit()
+    login_as(Role.ADMIN)
+    expected = {
+        "/contributions": ["You said, we did"],
+        f"/sessions/{session.id}/contributions": ["Sessions"],
+        f"/contributions/{contribution.id}/edit": ["Sessions"],
+        f"/contributions/{contribution.id}/follow-up": ["Sessions"],
+        f"/sessions/{session.id}": ["Sessions"],
+        "/sessions/": ["Sessions"],
+        "/people/": ["People"],
+        f"/people/{jo.id}": ["People"],
+        "/organisations/": ["Organisations"],
+        "/admin/": ["Admin"],
+        "/home": [],
+    }
+    for url, items in expected.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert current_nav_item(response.get_data(as_text=True)) == items, url
 
 
 # The session page
@@ -515,6 +667,70 @@ def test_session_page_lists_contributions_by_kind_with_their_follow_up(client, l
     assert 'govuk-tag--orange">Not taken forward<' in section
     assert section.count("May be quoted") == 1
     assert f'href="/sessions/{session.id}/contributions"' in section
+
+
+def test_session_page_shows_when_each_follow_up_was_recorded(client, login_as, held, db):
+    session, jo, amir, _away = held
+    contribute(
+        db.session.get(Participation, attended_id(db, session, jo)),
+        follow_up=FollowUpStatus.ACTED_ON,
+        follow_up_note="Evening sessions start in May",
+        followed_up_on=dt.date(2026, 3, 3),
+    )
+    contribute(
+        db.session.get(Participation, attended_id(db, session, amir)),
+        follow_up=FollowUpStatus.NOT_TAKEN_FORWARD,
+        follow_up_note="Out of budget",
+        followed_up_on=dt.date(2026, 2, 14),
+    )
+    db.session.commit()
+    login_as(Role.CHAMPION)
+    page = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    section = page[page.index('id="contributions"') :]
+    assert "We did (3 March 2026): Evening sessions start in May" in section
+    assert "Why not (14 February 2026): Out of budget" in section
+
+
+def top_of(page: str) -> str:
+    """The session page's heading and buttons, before its details."""
+    return page[page.index("<h1") : page.index(">Details</h2>")]
+
+
+def test_a_held_session_offers_the_register_and_contributions_at_the_top(client, login_as, held):
+    session, _jo, _amir, _away = held
+    login_as(Role.CHAMPION)
+    top = top_of(client.get(f"/sessions/{session.id}").get_data(as_text=True))
+    assert f'<a class="govuk-button" href="/sessions/{session.id}/register">Open register</a>' in top
+    assert f'href="/sessions/{session.id}/contributions">Add contributions</a>' in top
+    # Beside "Edit details" for those who may edit the session.
+    login_as(Role.COORDINATOR)
+    top = top_of(client.get(f"/sessions/{session.id}").get_data(as_text=True))
+    assert top.index("Open register") < top.index("Edit details")
+
+
+def test_contributions_are_offered_only_once_someone_attended(client, login_as, db):
+    session = SessionFactory(date=LAST_WEEK)
+    attend(session, PersonFactory(), status=ParticipationStatus.REGISTERED)
+    db.session.commit()
+    login_as(Role.CHAMPION)
+    page = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "Open register" in top_of(page)
+    assert "Add contributions" not in page
+
+
+def test_a_future_or_cancelled_session_offers_no_register_or_contributions(client, login_as, held, db):
+    held_session, _jo, _amir, _away = held
+    future = SessionFactory(date=NEXT_WEEK)
+    attend(future, PersonFactory())
+    held_session.cancelled_at = dt.datetime.now(dt.UTC)
+    db.session.commit()
+    login_as(Role.COORDINATOR)
+    for session in (future, held_session):
+        page = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+        top = top_of(page)
+        assert "Edit details" in top
+        assert "Open register" not in top
+        assert "Add contributions" not in page and "Add or change contributions" not in page
 
 
 def test_session_page_without_contributions_says_so(client, login_as, db):

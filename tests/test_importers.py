@@ -4,18 +4,25 @@ tests/fixtures/make_fixtures.py). Pure functions: no database."""
 from __future__ import annotations
 
 import random
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from crm.importers import (
+    EMAILS_ARE_PERSONAL,
     ImportFormatError,
+    ReportRow,
+    Stay,
+    combine_rows,
     csv_generic,
     detect_format,
     eventbrite,
+    is_device_name,
     merge_rejoins,
     parse_report,
     teams,
+    total_minutes,
     zoom,
 )
 from crm.importers.common import decode, parse_duration, sniff_delimiter
@@ -364,3 +371,126 @@ def test_eventbrite_report_without_order_numbers_is_still_eventbrite():
     data = b"First Name,Last Name,Email,Attendee Status\nJo,Sample,jo@example.com,Not Attending\n"
     assert detect_format(data, "attendees.csv") == "eventbrite"
     assert [r.status_hint for r in eventbrite.parse(data)] == ["declined"]
+
+
+# --- One row per person: time counted once, group bookings, renamed participants -----------
+
+
+def at(clock: str) -> datetime:
+    return datetime.fromisoformat(f"2024-03-14T{clock}")
+
+
+@pytest.mark.parametrize(
+    ("stays", "minutes"),
+    [
+        # Two devices for the whole hour: an hour.
+        ([(60, "10:00", "11:00"), (60, "10:00", "11:00")], 60),
+        # Overlapping by ten minutes.
+        ([(40, "10:00", "10:40"), (20, "10:30", "10:50")], 50),
+        # A phone the whole time inside a laptop's stay.
+        ([(60, "10:00", "11:00"), (10, "10:20", "10:30")], 60),
+        # Left and rejoined: summed as reported.
+        ([(41, "10:00", "10:41"), (47, "10:44", "11:31")], 88),
+        # Three stays chained.
+        ([(30, "10:00", "10:30"), (30, "10:15", "10:45"), (30, "10:40", "11:10")], 70),
+        # Durations only: summed (the session's length caps them later).
+        ([(45, None, None), (30, None, None)], 75),
+        ([(None, None, None)], None),
+    ],
+)
+def test_total_minutes_counts_time_at_once_only_once(stays, minutes):
+    made = [Stay(m, joined and at(joined), left and at(left)) for m, joined, left in stays]
+    assert total_minutes(made) == minutes
+
+
+def test_combining_rows_is_the_same_wherever_it_happens():
+    laptop = ReportRow(
+        "Jo Sample", "jo@example.com", 60, None, "attended", 2, stays=(Stay(60, at("10:00"), at("11:00")),)
+    )
+    phone = ReportRow(
+        "Jo Sample", "jo@example.com", 60, "presenter", "attended", 3, stays=(Stay(60, at("10:00"), at("11:00")),)
+    )
+    combined = combine_rows(laptop, phone)
+    assert (combined.minutes, combined.role_hint, combined.rows_merged, combined.raw_line) == (60, "presenter", 2, 2)
+    [merged] = merge_rejoins([laptop, phone], name_key)
+    assert merged == combined
+
+
+def test_zoom_rows_at_the_same_time_from_two_devices_are_not_doubled():
+    data = (
+        b"Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n"
+        b"Jo Sample,jo@example.com,03/14/2024 10:00:00 AM,03/14/2024 11:00:00 AM,60\n"
+        b"Jo Sample,jo@example.com,03/14/2024 10:00:30 AM,03/14/2024 11:00:00 AM,60\n"
+    )
+    assert people(zoom.parse(data)) == {"Jo Sample": ("jo@example.com", 60, None, "attended", 2)}
+
+
+def test_teams_rows_of_one_person_at_the_same_time_are_not_doubled():
+    data = (
+        "2. Participants\n"
+        "Name\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tRole\n"
+        "Sample, Jo\t3/14/24, 10:00:00 AM\t3/14/24, 11:00:00 AM\t1h\tjo@example.com\tAttendee\n"
+        "Sample, Jo\t3/14/24, 10:10:00 AM\t3/14/24, 10:50:00 AM\t40m\tjo@example.com\tAttendee\n"
+        "Example, Sam\t3/14/24, 10:00:00 AM\t3/14/24, 10:30:00 AM\t30m\tsam@example.org\tAttendee\n"
+    ).encode("utf-16")
+    rows = teams.parse(data)
+    assert rows[0].stays[0].joined == datetime(2024, 3, 14, 10, 0)
+    assert people(rows)["Jo Sample"] == ("jo@example.com", 60, "attendee", "attended", 2)
+
+
+def test_eventbrite_tickets_sharing_the_buyers_email_stay_one_row_each():
+    data = (
+        b"Order #,First Name,Last Name,Email,Attendee #,Attendee Status\n"
+        b"1,Jo,Sample,jo@example.com,2,Checked In\n"
+        b"1,Sam,Sample,jo@example.com,3,Attending\n"
+        b"1,Jo,Sample,jo@example.com,4,Attending\n"
+    )
+    rows = merge_rejoins(eventbrite.parse(data), name_key, emails_are_personal=EMAILS_ARE_PERSONAL["eventbrite"])
+    assert [(r.name, r.email, r.status_hint, r.rows_merged) for r in rows] == [
+        ("Jo Sample", "jo@example.com", "attended", 2),
+        ("Sam Sample", "jo@example.com", "registered", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "name"),
+    [
+        ("Jo (Joanne Sample)", "Joanne Sample"),  # renamed in the meeting: the fuller original
+        ("iPhone (Sam Example)", "Sam Example"),
+        ("Jo Sample (Jo S)", "Jo Sample (Jo S)"),  # the name shown is the fuller
+        ("Priya Testwell (she/her)", "Priya Testwell (she/her)"),
+        ("Lee Brightwater (Guest)", "Lee Brightwater (Guest)"),
+        ("Jo (Host)", "Jo (Host)"),
+        ("Jo Sample", "Jo Sample"),
+    ],
+)
+def test_zoom_prefers_the_original_name_in_brackets(cell, name):
+    data = (
+        f'Name (Original Name),User Email,Join Time,Duration (Minutes)\n"{cell}",,03/14/2024 10:00:00 AM,30\n'
+    ).encode()
+    [row] = zoom.parse(data)
+    assert row.name == name
+
+
+def test_only_the_name_original_name_column_holds_an_original_name():
+    [row] = zoom.parse(
+        b"Participant,Email,Join Time,Duration (Minutes)\nJo (Joanne Sample),,03/14/2024 10:00:00 AM,30\n"
+    )
+    assert row.name == "Jo (Joanne Sample)"
+
+
+@pytest.mark.parametrize(
+    ("name", "device"),
+    [
+        ("iPhone", True),
+        ("Galaxy S21", True),
+        ("Jo's iPad", True),
+        ("Samsung SM-G991B", True),
+        ("iPhone 13 Pro", True),
+        ("Jo Sample", False),
+        ("Pixel Smith", False),
+        ("Phoebe Jones", False),
+    ],
+)
+def test_device_names(name, device):
+    assert is_device_name(name) is device

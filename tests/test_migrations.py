@@ -3,9 +3,6 @@ the suite runs against (SQLite by default, PostgreSQL with TEST_DATABASE_URL).""
 
 from __future__ import annotations
 
-import uuid
-
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,25 +12,6 @@ from flask_migrate import downgrade, upgrade
 from crm import create_app
 from crm.config import TestConfig
 from crm.extensions import db
-
-
-@pytest.fixture
-def empty_database(tmp_path, app):
-    """A new, empty database of the same kind as the suite's."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-        return
-    name = f"crm_migrations_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _tables(engine) -> set[str]:
@@ -46,8 +24,8 @@ def test_there_is_one_head(app):
         assert len(script.get_heads()) == 1
 
 
-def test_upgrade_downgrade_upgrade_and_models_match(empty_database):
-    migration_app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=empty_database))
+def test_upgrade_downgrade_upgrade_and_models_match(fresh_database_url):
+    migration_app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=fresh_database_url))
     with migration_app.app_context():
         upgrade()
         engine = db.engine

@@ -8,7 +8,7 @@ from datetime import timedelta
 from crm.consent import LONDON, STANDARD_WORDING, uk_today
 from crm.models import Affiliation, AuditEvent, Consent, Person, Ward
 from crm.models.enums import AuditAction, ConsentMethod, ConsentPurpose, PersonType, Role
-from tests.conftest import csrf_token
+from tests.conftest import count_queries, csrf_token
 from tests.factories import ConsentFactory, OrganisationFactory, PersonFactory, TagFactory
 
 CONTACT_WORDING = STANDARD_WORDING[ConsentPurpose.CONTACT]
@@ -245,23 +245,6 @@ def test_consent_from_another_person_cannot_be_withdrawn_here(client, login_as, 
     assert response.status_code == 404
     db.session.refresh(consent)
     assert consent.withdrawn_at is None
-
-
-def count_queries(db, action) -> int:
-    from sqlalchemy import event
-
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.session.get_bind()
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
 
 
 def test_people_list_makes_the_same_number_of_queries_for_3_or_30_rows(client, login_as, db):

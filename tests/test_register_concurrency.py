@@ -1,22 +1,22 @@
 """Two champions saving the same register at the same moment: real requests from two threads,
 each committing, against a database of its own (a SQLite file, or a throwaway PostgreSQL
 database when the suite runs on PostgreSQL). Neither loses the other's marks, there is one
-participation per person, and neither request fails."""
+participation per person, and neither request fails: writes to one session take turns (the
+session's row lock on PostgreSQL, the write lock on SQLite)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-import uuid
 
 import pytest
-import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from crm import create_app
 from crm.config import TestConfig
 from crm.extensions import db as _db
-from crm.models import AuditEvent, Participation
+from crm.models import AuditEvent, Participation, Person
 from crm.models.enums import ParticipationSource, ParticipationStatus, Role
 from crm.services.participation import Mark, upsert_participations
 from tests.factories import PersonFactory, SessionFactory, UserFactory
@@ -32,26 +32,8 @@ def db():
 
 
 @pytest.fixture
-def database_url(tmp_path):
-    url = TestConfig().SQLALCHEMY_DATABASE_URI
-    if not url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'register.sqlite'}"
-        return
-    name = f"crm_register_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
-@pytest.fixture
-def live(database_url):
-    app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=database_url))
+def live(fresh_database_url):
+    app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=fresh_database_url))
     with app.app_context():
         upgrade()
         tokens = [UserFactory(role=Role.CHAMPION).session_token for _ in range(2)]
@@ -71,9 +53,9 @@ def signed_in_client(app, token):
 
 
 def new_register(app, people: int = 6):
-    """A session with `people` registered; returns (session id, person ids)."""
+    """A session today with `people` registered; returns (session id, person ids)."""
     with app.app_context():
-        session = SessionFactory()
+        session = SessionFactory(date=dt.date.today())
         ids = [PersonFactory().id for _ in range(people)]
         upsert_participations(
             session.id, [Mark(i, ParticipationStatus.REGISTERED) for i in ids], ParticipationSource.RSVP
@@ -193,7 +175,38 @@ def test_two_champions_adding_the_same_walk_in_leave_one_row(live):
         )
 
         assert [r.status_code for r in responses] == [302, 302]
-        rows, _ = stored(app, session_id)
+        rows, audits = stored(app, session_id)
         assert sorted(rows) == sorted(
             [(people[0], ParticipationStatus.ATTENDED), (walk_in, ParticipationStatus.ATTENDED)]
         )
+        # The second champion's mark, and one "walk-in added": the later request changed nothing.
+        assert audits == 2
+
+
+def test_a_double_tap_on_create_new_person_adds_them_once(live):
+    app, tokens = live
+    for round_number in range(ROUNDS):
+        session_id, people = new_register(app, people=1)
+        url = f"/sessions/{session_id}/register"
+        first, second = (signed_in_client(app, token) for token in tokens)
+        email = f"tariq.{round_number}@example.com"
+        person = {"first_name": "Tariq", "last_name": "Aziz", "email": email, "confirmed": f"Tariq|Aziz|{email}|"}
+        first_form, second_form = read_register(first.get(url)), read_register(second.get(url))
+        mark(first_form, people[0], status="attended")
+        mark(second_form, people[0], status="attended")
+        new = f"{url}/walk-ins/new"
+
+        responses = at_once((first, new, {**first_form, **person}), (second, new, {**second_form, **person}))
+
+        assert sorted(r.status_code for r in responses) == [200, 302]
+        refused = next(r for r in responses if r.status_code == 200).get_data(as_text=True)
+        assert "Someone with this email address is already in the CRM" in refused
+        with app.app_context():
+            added = _db.session.scalars(select(Person.id).where(Person.email == email)).all()
+            _db.session.remove()
+        assert len(added) == 1
+        rows, audits = stored(app, session_id)
+        assert sorted(rows) == sorted(
+            [(people[0], ParticipationStatus.ATTENDED), (added[0], ParticipationStatus.ATTENDED)]
+        )
+        assert audits == 2

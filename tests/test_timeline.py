@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from sqlalchemy import event
-
 from crm.extensions import db as _db
 from crm.models import Contribution, Participation
 from crm.models.enums import (
@@ -19,6 +17,7 @@ from crm.models.enums import (
     Role,
 )
 from crm.queries.people import person_timeline
+from tests.conftest import count_queries
 from tests.factories import PersonFactory, SessionFactory
 
 TODAY = dt.date.today()
@@ -107,22 +106,6 @@ def test_someone_never_at_a_session_is_told_so(client, login_as, db):
     assert "New Face has not been recorded at any session yet." in page
 
 
-def count_statements(action) -> int:
-    statements = []
-    connection = _db.session.get_bind()
-
-    def listener(*args):
-        statements.append(args[2])
-
-    event.listen(connection, "before_cursor_execute", listener)
-    try:
-        action()
-    finally:
-        event.remove(connection, "before_cursor_execute", listener)
-    # The test's transaction opens a savepoint on first use: not a query the page makes.
-    return len([s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))])
-
-
 def add_history(person, count: int, start: int) -> None:
     for n in range(start, start + count):
         session = SessionFactory(title=f"Session {n}", date=TODAY - dt.timedelta(days=n + 1))
@@ -137,12 +120,12 @@ def test_the_timeline_takes_two_queries_however_long_the_history(db):
     add_history(person, 3, 0)
     db.session.commit()
     db.session.expire_all()
-    assert count_statements(lambda: person_timeline(person_id)) == 2
+    assert count_queries(db, lambda: person_timeline(person_id)) == 2
     add_history(db.session.get(type(person), person_id), 27, 3)
     db.session.commit()
     db.session.expire_all()
     entries = []
-    assert count_statements(lambda: entries.extend(person_timeline(person_id))) == 2
+    assert count_queries(db, lambda: entries.extend(person_timeline(person_id))) == 2
     assert len(entries) == 30
     assert [e.session.title for e in entries[:3]] == ["Session 0", "Session 1", "Session 2"]
     assert [c.summary for c in entries[0].contributions] == ["Idea 0", "Feedback 0"]
@@ -158,10 +141,10 @@ def test_the_profile_makes_the_same_number_of_queries_for_3_and_30_sessions(clie
 
     add_history(person, 3, 0)
     db.session.commit()
-    with_three = count_statements(open_profile)
+    with_three = count_queries(db, open_profile)
     add_history(person, 27, 3)
     db.session.commit()
-    with_thirty = count_statements(open_profile)
+    with_thirty = count_queries(db, open_profile)
     assert with_three == with_thirty
     page = client.get(f"/people/{person.id}").get_data(as_text=True)
     assert len(timeline_titles(page)) == 30

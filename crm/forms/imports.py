@@ -69,15 +69,24 @@ class AttendanceUploadForm(FlaskForm):
 
 class ConfirmImportForm(FlaskForm):
     """The preview's confirm button: carries the signed upload; the row choices are read from
-    the posted fields `new-<index>` (checkbox) and `choice-<index>` (radios)."""
+    the posted fields `new-<index>` (checkbox, with `offered` listing the rows that had one) and
+    `choice-<index>` (radios)."""
 
     upload = HiddenField()
     submit = SubmitField("Record attendance", widget=GovSubmitInput())
 
     def row_choices(self, formdata, preview) -> dict[int, str]:
+        """What was chosen for the preview's new and ambiguous rows. A new row whose box was not
+        on the page submitted (the preview has changed since) has no choice yet."""
+        offered = set(formdata.getlist("offered"))
         choices: dict[int, str] = {}
         for row in preview.new:
-            choices[row.index] = "new" if formdata.get(f"new-{row.index}") else "skip"
+            if formdata.get(f"new-{row.index}"):
+                choices[row.index] = "new"
+            elif str(row.index) in offered:
+                choices[row.index] = "skip"
         for row in preview.ambiguous:
-            choices[row.index] = (formdata.get(f"choice-{row.index}") or "skip").strip()
+            choice = (formdata.get(f"choice-{row.index}") or "").strip()
+            if choice:
+                choices[row.index] = choice
         return choices

@@ -1,4 +1,7 @@
-"""Forms for a session's register: the whole register in one POST, and adding walk-ins."""
+"""Forms for a session's register: the whole register in one POST, and adding walk-ins.
+
+The walk-in search, the walk-in buttons and the new-person fields all sit inside the register's
+<form>, so whichever button is pressed, the marks on the page travel with it."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from crm.forms.common import OptionalIntSelectField, validate_with
 from crm.models.enums import PersonType
-from crm.services.participation import REGISTER_MARKS, RegisterRow
+from crm.services.register import REGISTER_MARKS, RegisterRow
 from crm.validation import normalise_email, normalise_phone
 
 # More rows than any session has; a bigger form is not a register.
@@ -35,13 +38,19 @@ class RegisterRowForm(Form):
 
 
 class RegisterForm(FlaskForm):
+    """The register's rows. Its routes check the CSRF token themselves, so that an expired token
+    shows the marks again instead of losing them (see crm/views/register.py)."""
+
+    class Meta:
+        csrf = False
+
     rows = FieldList(FormField(RegisterRowForm), max_entries=MAX_ROWS)
 
     def register_rows(self) -> list[RegisterRow]:
         return [entry.form.register_row() for entry in self.rows.entries]
 
     def submitted(self) -> bool:
-        """True when the request carries register rows (walk-in forms may bring them along)."""
+        """True when the request carries register rows (the walk-in buttons bring them along)."""
         return bool(self.rows.entries)
 
 

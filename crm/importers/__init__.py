@@ -8,7 +8,15 @@ message says what was expected; nothing here touches the database.
 from __future__ import annotations
 
 from crm.importers import csv_generic, eventbrite, teams, zoom
-from crm.importers.common import ImportFormatError, ReportRow, merge_rejoins
+from crm.importers.common import (
+    ImportFormatError,
+    ReportRow,
+    Stay,
+    combine_rows,
+    is_device_name,
+    merge_rejoins,
+    total_minutes,
+)
 from crm.importers.detect import FORMAT_NAMES, FORMATS, detect_format
 
 PARSERS = {
@@ -17,6 +25,10 @@ PARSERS = {
     "eventbrite": eventbrite.parse,
     "csv": csv_generic.parse,
 }
+# Whether an email address in the format belongs to one person. A meeting's is the account the
+# person signed in with; a ticket report's is the buyer's, on every ticket of a group booking,
+# and a list may give a family's shared address.
+EMAILS_ARE_PERSONAL = {"zoom": True, "teams": True, "eventbrite": False, "csv": False}
 
 
 def parse_report(data: bytes, filename: str | None = None, fmt: str = "auto") -> tuple[str, list[ReportRow]]:
@@ -48,12 +60,17 @@ def _a(name: str) -> str:
 
 
 __all__ = [
+    "EMAILS_ARE_PERSONAL",
     "FORMATS",
     "FORMAT_NAMES",
     "ImportFormatError",
     "PARSERS",
     "ReportRow",
+    "Stay",
+    "combine_rows",
     "detect_format",
+    "is_device_name",
     "merge_rejoins",
     "parse_report",
+    "total_minutes",
 ]

@@ -3,7 +3,9 @@ into text and text into rows, and reading durations.
 
 Parsers are pure: bytes in, rows out, no database. They return one ReportRow per row of the
 report, so a person who left and rejoined a meeting appears more than once; `merge_rejoins`
-folds those rows into one per person (summing minutes) before anything is matched or written.
+folds those rows into one per person before anything is matched or written. `combine_rows` is
+the one way two rows of the same person become one, wherever that happens: time present twice
+at once (a laptop and a phone) is counted once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from charset_normalizer import from_bytes
 
@@ -37,14 +40,25 @@ class ImportFormatError(ValueError):
 
 
 @dataclass(frozen=True)
+class Stay:
+    """Time at a meeting as one row of a report gives it: minutes, and when the person joined
+    and left if the report says (Zoom, Teams)."""
+
+    minutes: int | None
+    joined: datetime | None = None
+    left: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ReportRow:
-    """One participant row of a report.
+    """One participant row of a report, or several rows of one person combined.
 
     `minutes` is None when the report does not say (ticket reports); `role_hint` is "organiser",
     "presenter", "attendee" or None; `status_hint` is "attended", "registered" or "declined";
     `raw_line` is the row's line number in the file, for messages. `first_name`/`last_name` are set
     only when the report gives them separately (or as "Surname, First"), so new people are
-    split correctly."""
+    split correctly. `stays` holds the time of each row combined into this one; a parser that
+    knows join and leave times passes them as the row's one Stay."""
 
     name: str
     email: str | None
@@ -55,6 +69,11 @@ class ReportRow:
     first_name: str | None = None
     last_name: str | None = None
     rows_merged: int = 1
+    stays: tuple[Stay, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.stays:
+            object.__setattr__(self, "stays", (Stay(self.minutes),))
 
 
 # --- bytes to text -------------------------------------------------------------------------
@@ -296,54 +315,38 @@ def whole_minutes(seconds: float) -> int:
     return int(seconds // 60 + (1 if seconds % 60 >= 30 else 0))
 
 
-# --- merging rejoins -----------------------------------------------------------------------
+# --- one row per person ------------------------------------------------------------------
 
 
-def merge_rejoins(rows: Iterable[ReportRow], name_key: Callable[[str], str]) -> list[ReportRow]:
-    """One row per person, in order of first appearance: rows with the same email (any case)
-    are one person; a row without an email joins the person with the same name (by `name_key`,
-    e.g. crm.matching.name_key) if there is exactly one such person. Minutes are summed; the
-    strongest status and role are kept."""
-    merged: list[ReportRow] = []
-    by_email: dict[str, int] = {}
-    by_name: dict[str, list[int]] = {}
-    pending: list[ReportRow] = []
-    for row in rows:
-        if not row.email:
-            pending.append(row)
-            continue
-        email = row.email.lower()
-        if email in by_email:
-            merged[by_email[email]] = _combine(merged[by_email[email]], row)
-        else:
-            by_email[email] = len(merged)
-            by_name.setdefault(name_key(row.name), []).append(len(merged))
-            merged.append(row)
-    emailed_names = {key: positions for key, positions in by_name.items() if key}
-    unnamed: dict[str, int] = {}
-    for row in pending:
-        key = name_key(row.name)
-        positions = emailed_names.get(key, [])
-        if key and len(positions) == 1:
-            merged[positions[0]] = _combine(merged[positions[0]], row)
-        elif key and key in unnamed:
-            merged[unnamed[key]] = _combine(merged[unnamed[key]], row)
-        else:
-            if key:
-                unnamed[key] = len(merged)
-            merged.append(row)
-    return sorted(merged, key=lambda r: r.raw_line)
+def total_minutes(stays: Iterable[Stay]) -> int | None:
+    """The minutes of several stays of one person, counting time present twice at once only
+    once: the reported minutes summed, less the overlap of the stays whose join and leave times
+    are known (the union of those stays). None when no stay gives minutes. Never less than the
+    longest single stay. Capping at the session's length is for the caller, who knows it."""
+    known = [stay for stay in stays if stay.minutes is not None]
+    if not known:
+        return None
+    timed = sorted((stay.joined, stay.left) for stay in known if stay.joined and stay.left and stay.left > stay.joined)
+    overlap = 0.0
+    covered_until: datetime | None = None
+    for joined, left in timed:
+        if covered_until is not None and joined < covered_until:
+            overlap += (min(left, covered_until) - joined).total_seconds()
+        covered_until = left if covered_until is None else max(covered_until, left)
+    total = sum(stay.minutes for stay in known) - whole_minutes(overlap)
+    return max(total, max(stay.minutes for stay in known))
 
 
-def _combine(first: ReportRow, other: ReportRow) -> ReportRow:
-    minutes = None
-    if first.minutes is not None or other.minutes is not None:
-        minutes = (first.minutes or 0) + (other.minutes or 0)
+def combine_rows(first: ReportRow, other: ReportRow) -> ReportRow:
+    """Two rows of the same person as one: their stays together (see total_minutes), the
+    strongest status and role, the first name and line given."""
+    stays = first.stays + other.stays
     return replace(
         first,
         name=first.name or other.name,
         email=first.email or other.email,
-        minutes=minutes,
+        minutes=total_minutes(stays),
+        stays=stays,
         role_hint=stronger_role(first.role_hint, other.role_hint),
         status_hint=stronger_status(first.status_hint, other.status_hint),
         raw_line=min(first.raw_line, other.raw_line),
@@ -353,9 +356,70 @@ def _combine(first: ReportRow, other: ReportRow) -> ReportRow:
     )
 
 
+def merge_rejoins(
+    rows: Iterable[ReportRow], name_key: Callable[[str], str], *, emails_are_personal: bool = True
+) -> list[ReportRow]:
+    """One row per person, in order of first appearance. Rows with the same email (any case)
+    are one person — when `emails_are_personal` is false (ticket reports and lists, where a
+    buyer's email is on each ticket of a group booking) only if their names are the same too
+    (by `name_key`, e.g. crm.matching.name_key). A row without an email joins the person with
+    the same name if there is exactly one such person. Rows are combined with combine_rows."""
+    merged: list[ReportRow] = []
+    by_email: dict[tuple[str, str], int] = {}
+    by_name: dict[str, list[int]] = {}
+    pending: list[ReportRow] = []
+    for row in rows:
+        if not row.email:
+            pending.append(row)
+            continue
+        key = (row.email.lower(), "" if emails_are_personal else name_key(row.name))
+        if key in by_email:
+            merged[by_email[key]] = combine_rows(merged[by_email[key]], row)
+        else:
+            by_email[key] = len(merged)
+            by_name.setdefault(name_key(row.name), []).append(len(merged))
+            merged.append(row)
+    emailed_names = {key: positions for key, positions in by_name.items() if key}
+    unnamed: dict[str, int] = {}
+    for row in pending:
+        key = name_key(row.name)
+        positions = emailed_names.get(key, [])
+        if key and len(positions) == 1:
+            merged[positions[0]] = combine_rows(merged[positions[0]], row)
+        elif key and key in unnamed:
+            merged[unnamed[key]] = combine_rows(merged[unnamed[key]], row)
+        else:
+            if key:
+                unnamed[key] = len(merged)
+            merged.append(row)
+    return sorted(merged, key=lambda r: r.raw_line)
+
+
 def stronger_status(a: str, b: str) -> str:
     return a if _STATUS_ORDER.get(a, 0) >= _STATUS_ORDER.get(b, 0) else b
 
 
 def stronger_role(a: str | None, b: str | None) -> str | None:
     return a if _ROLE_ORDER.get(a, 0) >= _ROLE_ORDER.get(b, 0) else b
+
+
+# --- names that are not a person's --------------------------------------------------------
+
+# What phones, tablets and computers call themselves when someone joins without typing a name:
+# "iPhone", "Galaxy S21", "Jo's iPad", "Samsung SM-G991B" — a device word, then only model
+# numbers and words, so "Pixel Smith" is still a person.
+_DEVICE_WORDS = (
+    "iphone|ipad|ipod|android|galaxy|samsung|pixel|huawei|oneplus|xiaomi|redmi|oppo|nokia|motorola|"
+    "macbook|imac|chromebook|kindle|laptop|desktop|phone|mobile|tablet"
+)
+_MODEL_WORDS = "pro|max|plus|mini|ultra|lite|note|tab|air|se|fe|edge|fold|flip|phone|tablet|android"
+_DEVICE_NAME = re.compile(
+    rf"^(?:[^\W\d_][\w.'’-]*['’]s\s+)?(?:{_DEVICE_WORDS})(?:\d[\w.+-]*)?"
+    rf"(?:\s+(?:{_DEVICE_WORDS}|{_MODEL_WORDS}|[\w.+-]*\d[\w.+-]*))*\s*$",
+    re.I,
+)
+
+
+def is_device_name(name: str) -> bool:
+    """Whether a report's name is only a device's ("iPhone", "Galaxy S21", "Jo's iPad")."""
+    return bool(_DEVICE_NAME.match((name or "").strip()))

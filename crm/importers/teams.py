@@ -4,13 +4,17 @@ Saved as ".csv" but really UTF-16 (either byte order, with a BOM) and tab-separa
 sections: "1. Summary", "2. Participants" (one row per person, with the total In-Meeting
 Duration such as "1h 13m 42s"), "3. In-Meeting Activities" (each join and leave). Only the
 participants section is read. Header capitalisation varies between versions; names are often
-"Surname, First"; roles are Organizer/Organiser/Co-organizer/Presenter/Attendee; dates are in
-the organiser's locale, so they are not parsed — the duration is what counts.
+"Surname, First"; roles are Organizer/Organiser/Co-organizer/Presenter/Attendee. The duration is
+what counts. First Join and Last Leave are in the organiser's locale: they are read (day first
+unless only month first reads every one) so that two rows of one person at the same time are not
+counted twice, and left out when they cannot all be read one way.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import datetime
 
 from crm.importers.common import (
     ATTENDED,
@@ -19,6 +23,7 @@ from crm.importers.common import (
     PRESENTER,
     ImportFormatError,
     ReportRow,
+    Stay,
     cell,
     clean_email,
     header_map,
@@ -54,6 +59,30 @@ _ROLES = {
     "presenter": PRESENTER,
     "attendee": ATTENDEE,
 }
+# Each group reads every date of one locale's reports; the first group that reads them all is used.
+_TIME_FORMATS = (
+    ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d, %H:%M:%S", "%Y-%m-%d %H:%M"),
+    (
+        "%d/%m/%Y, %H:%M:%S",
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y, %H:%M",
+        "%d/%m/%Y %H:%M",
+        "%d/%m/%y, %H:%M:%S",
+        "%d/%m/%y %H:%M:%S",
+        "%d.%m.%Y, %H:%M:%S",
+        "%d.%m.%Y %H:%M:%S",
+    ),
+    (
+        "%m/%d/%Y, %I:%M:%S %p",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%m/%d/%y, %I:%M:%S %p",
+        "%m/%d/%y %I:%M:%S %p",
+        "%m/%d/%Y, %I:%M %p",
+        "%m/%d/%Y, %H:%M:%S",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%y, %H:%M:%S",
+    ),
+)
 _SURNAME_FIRST = re.compile(r"^\s*([^,()\[\]]+?)\s*,\s*([^,()\[\]]+?)\s*(?:[\(\[].*)?$")
 
 
@@ -114,6 +143,7 @@ def parse(data: bytes) -> list[ReportRow]:
         raise ImportFormatError(f"No participants section found. {EXPECTED}")
     start, columns = header
     result = []
+    times: list[tuple[str, str]] = []
     for row in rows[start + 1 :]:
         line = row.line
         if is_blank(row):
@@ -142,4 +172,31 @@ def parse(data: bytes) -> list[ReportRow]:
         if surname_first:
             last_name, first_name = surname_first.groups()
         result.append(ReportRow(name, email, minutes, role, ATTENDED, line, first_name, last_name))
-    return result
+        times.append((cell(row, columns, "first_join"), cell(row, columns, "last_leave")))
+    return _with_times(result, times)
+
+
+def _with_times(rows: list[ReportRow], times: list[tuple[str, str]]) -> list[ReportRow]:
+    """The rows with their first join and last leave, when every one of them reads in one locale."""
+    values = [value for pair in times for value in pair]
+    if not rows or not all(values):
+        return rows
+    for formats in _TIME_FORMATS:
+        parsed = [_parse_time(value, formats) for value in values]
+        if all(parsed):
+            pairs = zip(parsed[0::2], parsed[1::2], strict=True)
+            return [
+                replace(row, stays=(Stay(row.minutes, joined, left) if left >= joined else Stay(row.minutes),))
+                for row, (joined, left) in zip(rows, pairs, strict=True)
+            ]
+    return rows
+
+
+def _parse_time(text: str, formats: tuple[str, ...]) -> datetime | None:
+    value = re.sub(r"\s+", " ", text.strip())
+    for pattern in formats:
+        try:
+            return datetime.strptime(value, pattern)
+        except ValueError:
+            continue
+    return None

@@ -87,21 +87,36 @@ class ContributionFilters:
     follow_up: str = FollowUpStatus.OPEN.value
     theme_id: int | None = None
     kind: str | None = None
+    # Only contributions whose contributor agreed their words may be quoted.
+    quotable: bool = False
+    session_id: int | None = None
 
     @classmethod
     def from_args(cls, args) -> ContributionFilters:
         follow_up = args.get("follow_up") or FollowUpStatus.OPEN.value
-        theme = (args.get("theme") or "").strip()
         kind = args.get("kind") or None
         return cls(
             follow_up=follow_up if follow_up in (*FollowUpStatus.values(), ALL) else FollowUpStatus.OPEN.value,
-            theme_id=int(theme) if theme.isdigit() and len(theme) <= 18 else None,
+            theme_id=_id(args.get("theme")),
             kind=kind if kind in ContributionKind.values() else None,
+            quotable=args.get("quote") == "yes",
+            session_id=_id(args.get("session")),
         )
 
     @property
+    def narrowed(self) -> bool:
+        """Whether any filter besides the follow-up is set."""
+        return bool(self.theme_id or self.kind or self.quotable or self.session_id)
+
+    @property
     def active(self) -> bool:
-        return self.follow_up != FollowUpStatus.OPEN.value or bool(self.theme_id or self.kind)
+        return self.follow_up != FollowUpStatus.OPEN.value or self.narrowed
+
+
+def _id(value) -> int | None:
+    """A database id from a query parameter, or None for anything else."""
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
 def search_contributions(filters: ContributionFilters) -> Select:
@@ -122,4 +137,21 @@ def search_contributions(filters: ContributionFilters) -> Select:
         query = query.where(Session.theme_id == filters.theme_id)
     if filters.kind:
         query = query.where(Contribution.kind == filters.kind)
+    if filters.quotable:
+        query = query.where(Contribution.consent_to_quote.is_(True))
+    if filters.session_id:
+        query = query.where(Participation.session_id == filters.session_id)
     return query.order_by(Session.date.desc(), Session.start_time.desc(), Session.id.desc(), Contribution.id)
+
+
+def sessions_with_contributions() -> list:
+    """The sessions anyone contributed at, newest first, for the list's session filter: rows of
+    (id, title, date). One query."""
+    with_contributions = select(Participation.session_id).join(Contribution.participation)
+    return list(
+        db.session.execute(
+            select(Session.id, Session.title, Session.date)
+            .where(Session.id.in_(with_contributions))
+            .order_by(Session.date.desc(), Session.start_time.desc(), Session.id.desc())
+        )
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.models import Affiliation, Consent, Person, PersonTypeLink, Tag, person_tags
@@ -43,7 +43,7 @@ def search_people(
                     Person.email.like(like, escape="\\"),
                 )
             )
-        word_match = conditions[0] if len(conditions) == 1 else conditions[0].and_(*conditions[1:])
+        word_match = and_(*conditions)
         phone_forms = phone_search_forms(text)
         if phone_forms:
             word_match = or_(word_match, *(Person.phone.like(f"%{form}%") for form in phone_forms))

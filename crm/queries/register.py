@@ -7,20 +7,20 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from crm.extensions import db
-from crm.models import Participation, Person, Session
+from crm.models import Contribution, Participation, Person, Session
 from crm.models.enums import ParticipationStatus
-from crm.queries.people import search_people
+from crm.queries.people import escape_like, search_people
 
 WALK_IN_RESULTS = 10
 
 
 def register_rows(session_id: int) -> list:
-    """Everyone with a participation in the session, by the name they are greeted by: one query,
-    each row with the person's name, access needs and their participation's values."""
-    shown_first = func.coalesce(Person.preferred_name, Person.first_name)
+    """Everyone with a participation in the session, by last name then first name (as the people
+    list and the contributions page sort): one query, each row with the person's name, access
+    needs and their participation's values."""
     return db.session.execute(
         select(
             Person.id.label("person_id"),
@@ -38,7 +38,7 @@ def register_rows(session_id: int) -> list:
         )
         .join(Participation, Participation.person_id == Person.id)
         .where(Participation.session_id == session_id)
-        .order_by(func.lower(shown_first), func.lower(Person.last_name), Person.id)
+        .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
     ).all()
 
 
@@ -155,12 +155,45 @@ class WalkInMatch:
     status: ParticipationStatus | None
 
 
+def _relevance(text: str):
+    """0 for an exact full-name match, 1 for a first, last or full name that starts with the
+    text, 2 for the rest (a match elsewhere in a name, an email or a phone number)."""
+    lowered = text.lower()
+    starts = escape_like(lowered) + "%"
+    first = func.lower(Person.first_name)
+    last = func.lower(Person.last_name)
+    preferred = func.lower(func.coalesce(Person.preferred_name, ""))
+    full = func.lower(func.trim(Person.first_name + " " + Person.last_name))
+    greeted = func.lower(func.trim(func.coalesce(Person.preferred_name, Person.first_name) + " " + Person.last_name))
+    return case(
+        (or_(full == lowered, greeted == lowered), 0),
+        (
+            or_(
+                first.like(starts, escape="\\"),
+                last.like(starts, escape="\\"),
+                preferred.like(starts, escape="\\"),
+                full.like(starts, escape="\\"),
+            ),
+            1,
+        ),
+        else_=2,
+    )
+
+
 def walk_in_matches(session_id: int, q: str, limit: int = WALK_IN_RESULTS) -> list[WalkInMatch]:
-    """People a walk-in search finds (name, email or phone, as the people search does), with
-    their status at this session if they have one: two queries, plus the people's types and tags."""
-    if not (q or "").strip():
+    """People a walk-in search finds (name, email or phone, as the people search does), the most
+    likely first: an exact full name, then names starting with the text, then the rest by last
+    and first name. Each with their status at this session, if they have one: two queries."""
+    text = " ".join((q or "").split())
+    if not text:
         return []
-    people = list(db.session.scalars(search_people(q).limit(limit)).unique())
+    query = (
+        search_people(text)
+        .order_by(None)
+        .order_by(_relevance(text), func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+        .limit(limit)
+    )
+    people = list(db.session.scalars(query).unique())
     if not people:
         return []
     statuses = statuses_at(session_id, [p.id for p in people])
@@ -178,4 +211,32 @@ def statuses_at(session_id: int, person_ids) -> dict[int, ParticipationStatus]:
                 Participation.session_id == session_id, Participation.person_id.in_(ids)
             )
         ).all()
+    )
+
+
+def display_names(person_ids) -> dict[int, str]:
+    """The name each of these people is greeted by, for those still in the CRM."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    people = db.session.scalars(
+        select(Person)
+        .where(Person.id.in_(ids))
+        .options(load_only(Person.id, Person.first_name, Person.preferred_name, Person.last_name))
+    )
+    return {person.id: person.display_name for person in people}
+
+
+def people_with_contributions(session_id: int, person_ids) -> set[int]:
+    """Of these people, those with contributions recorded at the session."""
+    ids = list(person_ids)
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Participation.person_id)
+            .join(Contribution, Contribution.participation_id == Participation.id)
+            .where(Participation.session_id == session_id, Participation.person_id.in_(ids))
+            .distinct()
+        )
     )

@@ -19,6 +19,8 @@ SUMMARY_LENGTH = 2000
 NOTE_LENGTH = 2000
 
 NOT_ATTENDED = "Contributions can only be added for people marked as attended at this session"
+CANCELLED = "This session was cancelled, so no contributions can be added"
+NOT_HELD_YET = "This session has not happened yet, so no contributions can be added"
 _MESSAGES = {
     "kind": "Choose the kind of contribution",
     "summary": "Enter a short summary of what they contributed",
@@ -58,8 +60,22 @@ def _clean(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     return clean
 
 
+def why_closed(session: Session) -> str | None:
+    """Why contributions cannot be added at this session, or None when they can. Like the
+    register: not at a cancelled session, nor before the day it is held."""
+    if session.cancelled:
+        return CANCELLED
+    if session.date > uk_today():
+        return NOT_HELD_YET
+    return None
+
+
 def add_contribution(participation: Participation, data: Mapping[str, Any], actor) -> Contribution:
-    """Add what this attendee contributed. Only people who attended have contributions."""
+    """Add what this attendee contributed. Only people who attended a session that was held
+    (today or earlier, not cancelled) have contributions."""
+    closed = why_closed(db.session.get(Session, participation.session_id))
+    if closed:
+        raise InvalidInput({"session": closed}, message=closed)
     if participation.status != ParticipationStatus.ATTENDED:
         raise InvalidInput({"participation": NOT_ATTENDED}, message=NOT_ATTENDED)
     clean = _clean(data, partial=False)

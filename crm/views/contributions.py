@@ -15,6 +15,7 @@ from crm.queries.contributions import (
     participation_at,
     search_contributions,
     session_attendees,
+    sessions_with_contributions,
 )
 from crm.queries.pagination import paginate, parse_page_args
 from crm.queries.sessions import theme_choices
@@ -46,10 +47,17 @@ def _render_session_page(session: Session, failed: ContributionForm | None = Non
     )
 
 
+def _closed_page(session: Session, status: int = 200):
+    """The notice shown instead of the forms at a cancelled session or one not yet held."""
+    return render_template("contributions/closed.html", session=session), status
+
+
 @bp.get("/sessions/<int:session_id>/contributions")
 @requires(ATTENDANCE_RECORD)
 def for_session(session_id: int):
     session = get_or_404(Session, session_id)
+    if contributions_service.why_closed(session):
+        return _closed_page(session)
     return _render_session_page(session)
 
 
@@ -60,6 +68,8 @@ def add(session_id: int, person_id: int):
     participation = participation_at(session.id, person_id)
     if participation is None:
         abort(404)
+    if contributions_service.why_closed(session):
+        return _closed_page(session, 409)
     if participation.status != ParticipationStatus.ATTENDED:
         flash(
             f"{participation.person.display_name} is not marked as attended at this session, so no "
@@ -154,6 +164,7 @@ def index():
         results=results,
         filters=filters,
         themes=theme_choices(),
+        sessions=sessions_with_contributions(),
         kinds=ContributionKind,
         follow_ups=FollowUpStatus,
     )

@@ -4,11 +4,17 @@ Between the preview and the confirmation the uploaded file travels in the confir
 compressed and signed (itsdangerous, with the app's secret key, bound to the session and the
 user, valid for an hour): nothing is kept on the server's disk, any app server can take the
 confirmation, personal data never goes into a URL, and a changed or stale upload is refused.
+
+The signed form also holds a one-off reference, written to the audit row when the import is
+applied, so the same confirmation cannot be applied twice; and a fingerprint of the preview, so
+that if the people in the CRM changed in between (someone was added, say) the new preview is
+shown to check instead of rows being recorded differently from what was seen.
 """
 
 from __future__ import annotations
 
 import base64
+import secrets
 import zlib
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -21,7 +27,14 @@ from crm.forms.common import apply_service_errors
 from crm.forms.imports import MAX_UPLOAD_BYTES, AttendanceUploadForm, ConfirmImportForm
 from crm.models import Session
 from crm.permissions import ATTENDANCE_RECORD, requires
-from crm.services.attendance_import import ImportPreview, apply_import, preview_import
+from crm.services.attendance_import import (
+    CANCELLED,
+    ImportPreview,
+    RowErrors,
+    apply_import,
+    import_applied,
+    preview_import,
+)
 from crm.services.errors import InvalidInput
 from crm.views.helpers import get_or_404
 
@@ -30,6 +43,13 @@ bp = Blueprint("imports", __name__)
 # How long a preview can be confirmed for.
 UPLOAD_MAX_AGE = 60 * 60
 EXPIRED = "The preview was more than an hour old or could not be read. Upload the file again."
+NOT_YOURS = "This preview was made by someone else. Upload the file yourself to import it."
+ALREADY_APPLIED = "This import has already been applied. Nothing more was recorded."
+CHANGED = "The people in the CRM changed since the preview — check it again. Nothing has been recorded yet."
+
+
+class NotYourUpload(Exception):
+    """A validly signed upload for this session, sealed for another user."""
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -37,11 +57,14 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def seal_upload(preview: ImportPreview, data: bytes, user_id: int) -> str:
-    """The upload and its options, compressed and signed for the confirm form."""
+    """The upload, its options, a one-off reference and the preview's fingerprint, compressed
+    and signed for the confirm form."""
     return _serializer().dumps(
         {
             "session": preview.session_id,
             "user": user_id,
+            "reference": secrets.token_hex(8),
+            "fingerprint": preview.fingerprint,
             "filename": preview.filename,
             "format": preview.format,
             "min_minutes": preview.min_minutes,
@@ -52,10 +75,15 @@ def seal_upload(preview: ImportPreview, data: bytes, user_id: int) -> str:
 
 
 def open_upload(sealed: str, session_id: int, user_id: int) -> dict | None:
-    """The upload sealed for this session and user less than an hour ago, or None."""
+    """The upload sealed for this session and user less than an hour ago, or None. Raises
+    NotYourUpload when it was sealed for someone else."""
     try:
         upload = _serializer().loads(sealed or "", max_age=UPLOAD_MAX_AGE)
-        if upload["session"] != session_id or upload["user"] != user_id:
+        if upload["session"] != session_id:
+            return None
+        if upload["user"] != user_id:
+            raise NotYourUpload
+        if not isinstance(upload["reference"], str) or not isinstance(upload["fingerprint"], str):
             return None
         upload["data"] = zlib.decompress(base64.b64decode(upload["data"]))
     except (BadSignature, KeyError, TypeError, ValueError, zlib.error):
@@ -77,10 +105,34 @@ def too_large(error):
     )
 
 
+def _cancelled(session: Session, status: int):
+    return render_template("imports/cancelled.html", session=session, message=CANCELLED), status
+
+
+def _preview_page(session: Session, preview: ImportPreview, form: ConfirmImportForm, **context):
+    return render_template(
+        "imports/preview.html",
+        session=session,
+        preview=preview,
+        form=form,
+        choices=context.pop("choices", {}),
+        row_errors=context.pop("row_errors", {}),
+        **context,
+    )
+
+
+def _sealed_form(preview: ImportPreview, data: bytes) -> ConfirmImportForm:
+    form = ConfirmImportForm(formdata=None)
+    form.upload.data = seal_upload(preview, data, current_user.id)
+    return form
+
+
 @bp.route("/sessions/<int:session_id>/import", methods=["GET", "POST"])
 @requires(ATTENDANCE_RECORD)
 def upload(session_id: int):
     session = get_or_404(Session, session_id)
+    if session.cancelled:
+        return _cancelled(session, 409 if request.method == "POST" else 200)
     form = AttendanceUploadForm()
     if form.validate_on_submit():
         data = form.file.data.read(MAX_UPLOAD_BYTES + 1)
@@ -96,15 +148,14 @@ def upload(session_id: int):
         except InvalidInput as error:
             apply_service_errors(form, error)
         else:
-            confirm_form = ConfirmImportForm(formdata=None)
-            confirm_form.upload.data = seal_upload(preview, data, current_user.id)
+            confirm_form = _sealed_form(preview, data)
             limit = current_app.config.get("MAX_FORM_MEMORY_SIZE")
             if limit and len(confirm_form.upload.data) > limit - 50_000:
                 form.file.errors = [
                     "This file holds too much to preview in one go. Split it into smaller files and import each."
                 ]
             else:
-                return render_template("imports/preview.html", session=session, preview=preview, form=confirm_form)
+                return _preview_page(session, preview, confirm_form)
     return render_template("imports/upload.html", session=session, form=form)
 
 
@@ -112,11 +163,19 @@ def upload(session_id: int):
 @requires(ATTENDANCE_RECORD)
 def confirm(session_id: int):
     session = get_or_404(Session, session_id)
+    if session.cancelled:
+        return _cancelled(session, 409)
     form = ConfirmImportForm()
-    upload = open_upload(form.upload.data, session.id, current_user.id) if form.validate_on_submit() else None
+    try:
+        upload = open_upload(form.upload.data, session.id, current_user.id) if form.validate_on_submit() else None
+    except NotYourUpload:
+        return render_template("errors/error.html", status=400, title="This is not your import", message=NOT_YOURS), 400
     if upload is None:
         flash(EXPIRED, "error")
         return redirect(url_for("imports.upload", session_id=session.id))
+    if import_applied(session, upload["reference"]):
+        flash(ALREADY_APPLIED, "error")
+        return redirect(url_for("sessions.show", session_id=session.id, _anchor="attendance"))
     try:
         preview = preview_import(
             session,
@@ -129,14 +188,18 @@ def confirm(session_id: int):
     except InvalidInput:
         flash(EXPIRED, "error")
         return redirect(url_for("imports.upload", session_id=session.id))
+    choices = form.row_choices(request.form, preview)
+    if preview.fingerprint != upload["fingerprint"]:
+        return _preview_page(session, preview, _sealed_form(preview, upload["data"]), choices=choices, changed=True)
     try:
-        result = apply_import(session, preview, form.row_choices(request.form, preview), current_user)
+        result = apply_import(session, preview, choices, current_user, reference=upload["reference"])
+    except RowErrors as error:
+        db.session.rollback()
+        return _preview_page(session, preview, form, choices=choices, row_errors=error.rows)
     except InvalidInput as error:
         db.session.rollback()
-        row_errors = {int(key.split("-")[1]): message for key, message in error.fields.items() if key[4:].isdigit()}
-        return render_template(
-            "imports/preview.html", session=session, preview=preview, form=form, row_errors=row_errors
-        )
+        flash(error.message, "error")
+        return redirect(url_for("imports.upload", session_id=session.id))
     db.session.commit()
     flash(_summary(preview, result), "success")
     return redirect(url_for("sessions.show", session_id=session.id, _anchor="attendance"))

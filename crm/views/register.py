@@ -1,167 +1,41 @@
 """A session's register: mark who came in one save, add walk-ins without making duplicates, and
 close out with the session's figures.
 
-Walk-in buttons next to the register submit the register form itself (HTML `form` and
-`formaction` attributes), so marks made but not yet saved are saved with the walk-in rather than
-lost; the register script does the same for the new-person form."""
+The walk-in search, the walk-in buttons and the new-person fields sit inside the register's form
+and submit it to their own routes (HTML `formaction`), so marks made but not yet saved travel with
+every button, with or without JavaScript. The routes that receive marks check the CSRF token
+themselves: an expired token shows the marks again instead of an error page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from crm.consent import standard_wording
-from crm.extensions import db
+from crm.extensions import csrf, db
 from crm.forms.register import NewWalkInForm, RegisterForm, WalkInForm
 from crm.matching import find_possible_matches
 from crm.models import Person, Session, Ward
 from crm.models.enums import ConsentPurpose, ParticipationRole, ParticipationStatus
 from crm.permissions import ATTENDANCE_RECORD, requires
-from crm.queries.register import attendance_counts, close_out, register_rows, statuses_at, walk_in_matches
-from crm.services import participation as participation_service
+from crm.queries.register import attendance_counts, close_out, statuses_at, walk_in_matches
+from crm.services import register as register_service
 from crm.services.errors import InvalidInput
-from crm.services.participation import REGISTER_MARKS
+from crm.services.register import REGISTER_MARKS, has_happened, not_yet_message
+from crm.views import search_terms
 from crm.views.helpers import get_or_404
+from crm.views.register_rows import error_list, lines_for
 
 bp = Blueprint("register", __name__)
 
-AWAITING = (ParticipationStatus.INVITED, ParticipationStatus.REGISTERED)
-FIELD_LABELS = {
-    "status": "attendance",
-    "role": "role",
-    "minutes": "minutes",
-    "creche_children": "creche children",
-    "person_id": "person",
-}
-OTHER_NEEDS_LENGTH = 40
-
-
-@dataclass
-class Line:
-    """One person's row on the page, as loaded or as submitted."""
-
-    index: int
-    person_id: int
-    name: str
-    needs: list[str]
-    was: ParticipationStatus | None
-    status: str
-    role: str
-    minutes: str
-    creche_children: str
-    loaded_status: str
-    loaded_role: str
-    loaded_minutes: str
-    loaded_creche_children: str
-    errors: dict[str, str] = field(default_factory=dict)
-    added: bool = False
-
-    @property
-    def awaiting(self) -> bool:
-        return self.was in AWAITING
-
-
-def _needs(row) -> list[str]:
-    needs = []
-    if row.needs_creche or row.creche_children:
-        children = row.creche_children
-        needs.append(f"Creche: {children} child{'' if children == 1 else 'ren'}" if children else "Creche")
-    if row.needs_step_free:
-        needs.append("Step-free")
-    if row.interpreter_language:
-        needs.append(f"Interpreter: {row.interpreter_language}")
-    if row.other_needs:
-        text = " ".join(row.other_needs.split())
-        short = text if len(text) <= OTHER_NEEDS_LENGTH else text[: OTHER_NEEDS_LENGTH - 1].rstrip() + "…"
-        needs.append(f"Other: {short}")
-    return needs
-
-
-def _name(row) -> str:
-    first = row.preferred_name or row.first_name
-    return " ".join(part for part in (first, row.last_name) if part)
-
-
-def _lines(session: Session, *, preset: bool, submitted: RegisterForm | None, errors: InvalidInput | None, added):
-    """The register's rows (declined people apart), from the database or, after a failed save,
-    as the champion submitted them, with each row's problems."""
-    rows = register_rows(session.id)
-    length = session.length_minutes
-    by_person: dict[str, dict] = {}
-    problems: dict[str, dict[str, str]] = {}
-    orphans: list[str] = []
-    if submitted is not None:
-        for entry in submitted.rows.entries:
-            by_person[str(entry.form.person_id.data)] = entry.form.data
-        for key, message in (errors.fields if errors else {}).items():
-            _, index, name = (key.split(".") + ["", ""])[:3]
-            entries = submitted.rows.entries
-            if not index.isdigit() or int(index) >= len(entries):
-                orphans.append(message)
-                continue
-            person_key = str(entries[int(index)].form.person_id.data)
-            problems.setdefault(person_key, {})[name] = message
-    known = {str(row.person_id) for row in rows}
-    orphans += [m for key, errs in problems.items() if key not in known for m in errs.values()]
-
-    main: list[Line] = []
-    declined: list[Line] = []
-    for row in rows:
-        key = str(row.person_id)
-        loaded = {
-            "status": row.status.value,
-            "role": row.role.value,
-            "minutes": "" if row.minutes is None else str(row.minutes),
-            "creche_children": str(row.creche_children),
-        }
-        shown_status = row.status.value if row.status in REGISTER_MARKS else ""
-        if preset and row.status in AWAITING:
-            shown_status = ParticipationStatus.ATTENDED.value
-        shown = {
-            "status": shown_status,
-            "role": row.role.value,
-            "minutes": str(length if row.minutes is None else row.minutes),
-            "creche_children": str(row.creche_children),
-        }
-        if key in by_person:
-            data = by_person[key]
-            shown = {name: data.get(name) or "" for name in shown}
-            loaded = {name: data.get(f"loaded_{name}") or "" for name in loaded}
-        line = Line(
-            index=0,
-            person_id=row.person_id,
-            name=_name(row),
-            needs=_needs(row),
-            was=row.status,
-            **shown,
-            **{f"loaded_{name}": value for name, value in loaded.items()},
-            errors=problems.get(key, {}),
-            added=row.person_id == added,
-        )
-        (declined if row.status == ParticipationStatus.DECLINED else main).append(line)
-    for index, line in enumerate(main + declined):
-        line.index = index
-    return main, declined, orphans
-
-
-def _error_list(lines: list[Line], orphans: list[str], form=None) -> list[dict]:
-    items = []
-    for line in lines:
-        for name, message in line.errors.items():
-            target = {"status": f"rows-{line.index}-status-attended", "person_id": f"person-{line.person_id}"}.get(
-                name, f"rows-{line.index}-{name}"
-            )
-            items.append({"text": f"{line.name}: {message}", "href": f"#{target}"})
-    items += [{"text": message, "href": "#register"} for message in orphans]
-    if form is not None:
-        for form_field in form:
-            for message in form_field.errors:
-                items.append({"text": message, "href": f"#{form_field.id}"})
-    return items
+SAVE_TIMED_OUT = "Your session timed out — check the marks below and save again"
+WALK_IN_TIMED_OUT = "Your session timed out — check the marks below and try again"
+PERSON_NOT_FOUND = "That person could not be found. Search for them again."
+# Where the message about the walk-in just added waits for the register page (shown once).
+WALK_IN_NOTICE = "register_walk_in"
 
 
 def _ward_choices():
@@ -176,48 +50,60 @@ def _new_walk_in_form(q: str = "", formdata=None) -> NewWalkInForm:
     return form
 
 
-def _contributions_url(session_id: int) -> str:
-    try:
-        return url_for("contributions.for_session", session_id=session_id)
-    except BuildError:
-        return f"/sessions/{session_id}/contributions"
+def _walk_in_context(session: Session, q: str, new_form: NewWalkInForm | None = None, candidates=None) -> dict:
+    """What the walk-in results show: the people found, and the new-person form when asked for
+    or when no one was found."""
+    matches = walk_in_matches(session.id, q) if q and not candidates else []
+    if new_form is None and q and not matches and not candidates:
+        new_form = _new_walk_in_form(q)
+    return {
+        "session": session,
+        "q": q,
+        "matches": matches,
+        "new_form": new_form,
+        "candidates": candidates,
+        "candidate_statuses": statuses_at(session.id, [c.person_id for c in candidates or []]),
+        "contact_wording": standard_wording(ConsentPurpose.CONTACT),
+    }
 
 
 def _render(
     session: Session,
     *,
     q: str = "",
+    search_key: str | None = None,
     preset: bool = False,
     submitted: RegisterForm | None = None,
     errors: InvalidInput | None = None,
     new_form: NewWalkInForm | None = None,
     candidates=None,
     added: int | None = None,
+    walk_in_message: str | None = None,
+    status: int = 200,
 ):
-    main, declined, orphans = _lines(session, preset=preset, submitted=submitted, errors=errors, added=added)
-    matches = walk_in_matches(session.id, q) if q else []
-    if new_form is None and q and not matches:
-        new_form = _new_walk_in_form(q)
-    error_list = _error_list(main + declined, orphans, new_form if new_form is not None and new_form.errors else None)
-    return render_template(
+    main, declined, orphans = lines_for(session, preset=preset, submitted=submitted, errors=errors, added=added)
+    happened = has_happened(session)
+    walk_ins = _walk_in_context(session, q, new_form, candidates) if happened else {"session": session}
+    shown_form = walk_ins.get("new_form")
+    problems = error_list(
+        main + declined, orphans, shown_form if shown_form is not None and shown_form.errors else None
+    )
+    page = render_template(
         "register/show.html",
-        session=session,
         lines=main,
         declined=declined,
         counts=attendance_counts(session.id),
         preset=preset,
-        register_form=submitted or RegisterForm(formdata=None),
-        error_list=error_list,
-        q=q,
-        matches=matches,
-        new_form=new_form,
-        candidates=candidates,
-        candidate_statuses=statuses_at(session.id, [c.person_id for c in candidates or []]),
-        contact_wording=standard_wording(ConsentPurpose.CONTACT),
+        error_list=problems,
+        search_key=search_key,
         roles=ParticipationRole,
         marks=REGISTER_MARKS,
         session_length=session.length_minutes,
+        not_yet=None if happened else not_yet_message(session),
+        walk_in_message=walk_in_message,
+        **walk_ins,
     )
+    return page, status
 
 
 def _cancelled(session: Session, status: int = 200):
@@ -225,7 +111,29 @@ def _cancelled(session: Session, status: int = 200):
 
 
 def _search_text() -> str:
-    return (request.values.get("q") or "").strip()[:100]
+    return (request.form.get("q") or "").strip()[:100]
+
+
+def _refused_token(session: Session, register: RegisterForm, message: str, **page):
+    """None when the request's CSRF token is good (these routes are exempt from the check made
+    before every view, so they can make it here). When it is not — it expired while the phone
+    was locked, say — the register again with the marks as submitted and `message`, nothing
+    written; a request that brought no marks gets the usual "form expired" page."""
+    if not current_app.config["WTF_CSRF_ENABLED"]:
+        return None
+    try:
+        csrf.protect()
+    except CSRFError:
+        if not register.submitted():
+            raise
+        return _render(session, submitted=register, errors=InvalidInput(message=message), status=400, **page)
+    return None
+
+
+def _walk_in_added(session: Session, person_id: int, message: str):
+    """Back to the register, at the row of the person just added, with `message` beside it."""
+    browser_session[WALK_IN_NOTICE] = {"person_id": person_id, "message": message}
+    return redirect(url_for("register.show", session_id=session.id, added=person_id, _anchor=f"person-{person_id}"))
 
 
 @bp.get("/sessions/<int:session_id>/register")
@@ -234,45 +142,48 @@ def show(session_id: int):
     session = get_or_404(Session, session_id)
     if session.cancelled:
         return _cancelled(session)
-    q = _search_text()
+    key = request.args.get("search")
+    q = search_terms.recall(key)
     new_form = _new_walk_in_form(q) if request.args.get("new") else None
-    added = request.args.get("added", "")
+    added_text = request.args.get("added", "")
+    added = int(added_text) if added_text.isdigit() and len(added_text) <= 18 else None
+    notice = browser_session.pop(WALK_IN_NOTICE, None) or {}
     return _render(
         session,
         q=q,
+        search_key=key if q else None,
         preset=request.args.get("preset") == ParticipationStatus.ATTENDED.value,
         new_form=new_form,
-        added=int(added) if added.isdigit() and len(added) <= 18 else None,
+        added=added,
+        walk_in_message=notice.get("message") if added is not None and notice.get("person_id") == added else None,
     )
 
 
-def _saved_message(saved) -> str:
+def _saved_message(saved: register_service.RegisterSaved) -> str:
     if not saved.count:
         return "Register saved. Everything was already up to date."
     message = f"Register saved: {saved.count} change{'' if saved.count == 1 else 's'}."
-    if saved.replaced:
-        names = [
-            person.display_name
-            for person in db.session.scalars(select(Person).where(Person.id.in_(saved.replaced)).order_by(Person.id))
-        ]
+    if saved.replaced_names:
         message += (
-            f" Someone else had also changed the marks for {', '.join(names)} since you opened the register; "
-            "yours are the ones kept."
+            f" Someone else had also changed the marks for {', '.join(saved.replaced_names)} since you opened "
+            "the register; yours are the ones kept."
         )
     return message
 
 
 @bp.post("/sessions/<int:session_id>/register")
+@csrf.exempt
 @requires(ATTENDANCE_RECORD)
 def save(session_id: int):
     session = get_or_404(Session, session_id)
     if session.cancelled:
         return _cancelled(session, 409)
     form = RegisterForm()
-    if not form.validate_on_submit():
-        abort(400)
+    refused = _refused_token(session, form, SAVE_TIMED_OUT)
+    if refused:
+        return refused
     try:
-        saved = participation_service.save_register(session, form.register_rows(), current_user)
+        saved = register_service.save_register(session, form.register_rows(), current_user)
     except InvalidInput as error:
         db.session.rollback()
         return _render(session, submitted=form, errors=error)
@@ -281,39 +192,78 @@ def save(session_id: int):
     return redirect(url_for("register.summary", session_id=session.id))
 
 
-def _carried_register() -> RegisterForm:
-    """The register rows a walk-in request brought with it (none when it came on its own)."""
-    return RegisterForm(meta={"csrf": False})
+@bp.post("/sessions/<int:session_id>/register/walk-ins/search")
+@csrf.exempt
+@requires(ATTENDANCE_RECORD)
+def search(session_id: int):
+    """The walk-in search (and "Add someone new"): saves the marks brought along, keeps the typed
+    text in the browser's session and shows the register at `?search=<key>`, so a name, email or
+    phone number never appears in a URL."""
+    session = get_or_404(Session, session_id)
+    if session.cancelled:
+        return _cancelled(session, 409)
+    register = RegisterForm()
+    text = _search_text()
+    wants_new = bool(request.form.get("new"))
+    refused = _refused_token(session, register, WALK_IN_TIMED_OUT, q=text)
+    if refused:
+        return refused
+    try:
+        if register.submitted():
+            register_service.save_register(session, register.register_rows(), current_user)
+    except InvalidInput as error:
+        db.session.rollback()
+        new_form = _new_walk_in_form(text) if wants_new else None
+        return _render(session, q=text, submitted=register, errors=error, new_form=new_form)
+    db.session.commit()
+    key = search_terms.stash(text)
+    anchor = "new-person" if wants_new else "walk-in" if key else None
+    return redirect(
+        url_for("register.show", session_id=session.id, search=key, new=1 if wants_new else None, _anchor=anchor)
+    )
+
+
+@bp.post("/sessions/<int:session_id>/register/walk-ins/results")
+@requires(ATTENDANCE_RECORD)
+def walk_in_results(session_id: int):
+    """Just the walk-in results, for the page's script as the champion types. A POST (with the
+    page's CSRF token), so the typed text stays out of URLs and logs; it writes nothing."""
+    session = get_or_404(Session, session_id)
+    if session.cancelled or not has_happened(session):
+        abort(409)
+    q = _search_text()
+    new_form = _new_walk_in_form(q) if request.form.get("new") else None
+    return render_template("register/_walk_in_results.html", **_walk_in_context(session, q, new_form))
 
 
 @bp.post("/sessions/<int:session_id>/register/walk-ins")
+@csrf.exempt
 @requires(ATTENDANCE_RECORD)
 def add_walk_in(session_id: int):
     session = get_or_404(Session, session_id)
     if session.cancelled:
         return _cancelled(session, 409)
-    form = WalkInForm()
-    if not form.validate_on_submit():
-        abort(400)
-    person_id = form.chosen_person_id()
+    register = RegisterForm()
+    refused = _refused_token(session, register, WALK_IN_TIMED_OUT, q=_search_text())
+    if refused:
+        return refused
+    person_id = WalkInForm().chosen_person_id()
     person = db.session.get(Person, person_id) if person_id else None
-    if person is None:
-        flash("That person could not be found. Search for them again.", "error")
-        return redirect(url_for("register.show", session_id=session.id, _anchor="walk-ins"))
-    register = _carried_register()
     try:
+        if person is None:
+            raise InvalidInput(message=PERSON_NOT_FOUND)
         if register.submitted():
-            participation_service.save_register(session, register.register_rows(), current_user)
-        added = participation_service.add_walk_in(session, person.id, current_user)
+            register_service.save_register(session, register.register_rows(), current_user)
+        added = register_service.add_walk_in(session, person.id, current_user)
     except InvalidInput as error:
         db.session.rollback()
         return _render(session, q=_search_text(), submitted=register, errors=error)
     db.session.commit()
     if added:
-        flash(f"{person.display_name} added to the register as attended.", "success")
+        message = f"{person.display_name} added to the register as attended."
     else:
-        flash(f"{person.display_name} was already marked as attended.", "success")
-    return redirect(url_for("register.show", session_id=session.id, added=person.id))
+        message = f"{person.display_name} was already marked as attended."
+    return _walk_in_added(session, person.id, message)
 
 
 def _checked_values(form: NewWalkInForm) -> str:
@@ -324,25 +274,29 @@ def _checked_values(form: NewWalkInForm) -> str:
 
 
 @bp.post("/sessions/<int:session_id>/register/walk-ins/new")
+@csrf.exempt
 @requires(ATTENDANCE_RECORD)
 def add_new_walk_in(session_id: int):
+    """Someone new came. Writes only when they are added: until then (bad details, possible
+    duplicates to look at) the register comes back with the marks as submitted, nothing saved."""
     session = get_or_404(Session, session_id)
     if session.cancelled:
         return _cancelled(session, 409)
+    register = RegisterForm()
     form = _new_walk_in_form(formdata=request.form)
-    valid = form.validate_on_submit()
-    if form.csrf_token.errors:
-        abort(400)
-    register = _carried_register()
-    if register.submitted():
-        try:
-            participation_service.save_register(session, register.register_rows(), current_user)
-        except InvalidInput as error:
-            db.session.rollback()
-            return _render(session, submitted=register, errors=error, new_form=form)
+    refused = _refused_token(session, register, WALK_IN_TIMED_OUT, new_form=form)
+    if refused:
+        return refused
+    valid = form.validate()
+    try:
+        if register.submitted():
+            register_service.save_register(session, register.register_rows(), current_user)
+    except InvalidInput as error:
+        db.session.rollback()
+        return _render(session, submitted=register, errors=error, new_form=form)
     if not valid:
-        db.session.commit()
-        return _render(session, new_form=form)
+        db.session.rollback()
+        return _render(session, submitted=register, new_form=form)
     if form.confirmed.data != _checked_values(form):
         candidates = find_possible_matches(
             first_name=form.first_name.data or "",
@@ -351,11 +305,11 @@ def add_new_walk_in(session_id: int):
             phone=form.phone.data,
         )
         if candidates:
-            db.session.commit()
+            db.session.rollback()
             form.confirmed.data = _checked_values(form)
-            return _render(session, new_form=form, candidates=candidates)
+            return _render(session, submitted=register, new_form=form, candidates=candidates)
     try:
-        person = participation_service.add_new_walk_in(
+        person = register_service.add_new_walk_in(
             session, form.person_data(), current_user, contact_consent=form.contact_consent.data
         )
     except InvalidInput as error:
@@ -363,13 +317,13 @@ def add_new_walk_in(session_id: int):
         for name, message in error.fields.items():
             target = getattr(form, {"person_types": "person_type"}.get(name, name), None) or form.first_name
             target.errors = [*list(target.errors or []), message]
-        return _render(session, new_form=form)
+        general = None if error.fields else InvalidInput(message=error.message)
+        return _render(session, submitted=register, errors=general, new_form=form)
     db.session.commit()
     message = f"{person.full_name} added to the CRM and to the register as attended."
     if not form.contact_consent.data:
         message += " No consent to contact recorded."
-    flash(message, "success")
-    return redirect(url_for("register.show", session_id=session.id, added=person.id))
+    return _walk_in_added(session, person.id, message)
 
 
 @bp.get("/sessions/<int:session_id>/register/summary")
@@ -382,5 +336,5 @@ def summary(session_id: int):
         "register/summary.html",
         session=session,
         figures=close_out(session),
-        contributions_url=_contributions_url(session.id),
+        contributions_url=url_for("contributions.for_session", session_id=session.id),
     )

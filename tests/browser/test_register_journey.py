@@ -1,5 +1,7 @@
 """A co-production champion completes a 30-person register on a phone: marks everyone, changes a
-few, adds a walk-in who turns out to be in the CRM already, saves and sees the close-out summary."""
+few, adds a walk-in who turns out to be in the CRM already, saves and sees the close-out summary.
+And the same without JavaScript: searching, adding someone new and adding a walk-in all keep the
+marks made so far."""
 
 from __future__ import annotations
 
@@ -82,6 +84,26 @@ def small_register(live_app):
     return make_register(live_app, "Nojs", 5, "07400 123457")
 
 
+@pytest.fixture(scope="module")
+def another_small_register(live_app):
+    return make_register(live_app, "Newp", 4, "07400 123458")
+
+
+def no_script_page(browser, live_server, staff_account):
+    """A phone-sized tab with JavaScript off, signed in as a champion."""
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 375, "height": 812}, java_script_enabled=False
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    email, password = staff_account(Role.CHAMPION)
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    return context, page
+
+
 def test_champion_completes_a_30_person_register_on_a_phone(
     phone_page, thirty_person_register, sign_in, assert_accessible, shots
 ):
@@ -89,16 +111,19 @@ def test_champion_completes_a_30_person_register_on_a_phone(
     session_id = thirty_person_register["session_id"]
     names = thirty_person_register["names"]
     sign_in(page, Role.CHAMPION)
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
     page.goto(f"/sessions/{session_id}")
     started = time.perf_counter()
 
-    page.get_by_role("link", name="Open register").click()
+    page.get_by_role("link", name="Open register").first.click()
     expect(page.get_by_role("heading", level=1, name="Register")).to_be_visible()
     expect(page.get_by_text("30 people: 0 marked, 30 still to mark.")).to_be_visible()
     assert page.evaluate(NO_HORIZONTAL_SCROLL), "the register scrolls sideways at 375px"
     assert_accessible(page, "the register")
+    page.screenshot(path=str(shots / "register_phone_open.png"))
 
-    page.get_by_role("button", name="Mark everyone not yet marked as attended").click()
+    page.get_by_role("button", name="Mark everyone registered as attended").click()
     expect(page.locator("#register-announcement")).to_have_text(
         "30 marked as attended. Change anyone who did not come, then save the register."
     )
@@ -130,10 +155,15 @@ def test_champion_completes_a_30_person_register_on_a_phone(
     assert page.evaluate(NO_HORIZONTAL_SCROLL), "the possible duplicates scroll sideways at 375px"
     assert_accessible(page, "the register with possible duplicates")
     page.get_by_role("button", name=f"Add this person instead ({known})").click()
-    expect(page.get_by_text(f"{known} added to the register as attended.")).to_be_visible()
+    # Back at the register, at her row: the message and a way to add the next walk-in are there.
     walk_in = page.get_by_role("group", name=known)
+    expect(walk_in.get_by_text(f"{known} added to the register as attended.")).to_be_in_viewport()
     expect(walk_in.get_by_label("Attended")).to_be_checked()
     expect(walk_in.get_by_text("Just added")).to_be_visible()
+    assert page.url.endswith("#person-" + page.url.split("added=")[1].split("#")[0])
+    page.screenshot(path=str(shots / "register_phone_walk_in_added.png"))
+    walk_in.get_by_role("link", name="Add another walk-in").click()
+    expect(page.get_by_label("Name, email or phone")).to_be_in_viewport()
     # The marks made before adding her were kept.
     expect(page.get_by_role("group", name=names[3]).get_by_label("Did not come")).to_be_checked()
     expect(page.get_by_label(f"Minutes for {names[0]}")).to_have_value("60")
@@ -162,41 +192,71 @@ def test_champion_completes_a_30_person_register_on_a_phone(
     page.goto(f"/sessions/{session_id}/register")
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
     page.screenshot(path=str(shots / "register_phone.png"), full_page=True)
+    # What was typed into the walk-in search never went into an address.
+    assert urls and not [url for url in urls if "sampelton" in url.lower()]
 
 
 def test_register_works_without_javascript(browser, live_server, small_register, staff_account):
-    context = browser.new_context(
-        base_url=live_server, viewport={"width": 375, "height": 812}, java_script_enabled=False
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+    context, page = no_script_page(browser, live_server, staff_account)
     try:
-        email, password = staff_account(Role.CHAMPION)
-        page.goto("/sign-in")
-        page.get_by_label("Email address").fill(email)
-        page.get_by_label("Password", exact=True).fill(password)
-        page.get_by_role("button", name="Sign in").click()
         session_id = small_register["session_id"]
         names = small_register["names"]
         known = small_register["known"]
         page.goto(f"/sessions/{session_id}/register")
-        # Without the script, searching reloads the page, so a champion adds walk-ins first or
-        # saves before searching; the add button then brings any marks made since along.
+        page.get_by_role("group", name=names[2]).get_by_label("Did not come").check()
+        # Searching posts the register, so the mark just made is saved, not lost; Enter searches.
         page.get_by_label("Name, email or phone").fill("SampletonNojs")
-        page.get_by_role("button", name="Search").click()
+        page.get_by_label("Name, email or phone").press("Enter")
         expect(page.get_by_role("heading", name="1 person found for “SampletonNojs”")).to_be_visible()
+        assert "sampletonnojs" not in page.url.lower()
+        expect(page.get_by_role("group", name=names[2]).get_by_label("Did not come")).to_be_checked()
         # "Mark everyone" is a link that reloads the page with them chosen (the search stays).
-        page.get_by_role("button", name="Mark everyone not yet marked as attended").click()
-        expect(page.get_by_text("Everyone not yet marked is shown as attended.")).to_be_visible()
+        page.get_by_role("button", name="Mark everyone registered as attended").click()
+        expect(page.get_by_text("Everyone registered is shown as attended.")).to_be_visible()
         page.get_by_role("group", name=names[1]).get_by_label("Apologies").check()
         page.get_by_role("button", name=f"Add {known} — attended").click()
         expect(page.get_by_text(f"{known} added to the register as attended.")).to_be_visible()
         expect(page.get_by_role("group", name=known).get_by_label("Attended")).to_be_checked()
         expect(page.get_by_role("group", name=names[1]).get_by_label("Apologies")).to_be_checked()
         expect(page.get_by_role("group", name=names[0]).get_by_label("Attended")).to_be_checked()
+        expect(page.get_by_role("group", name=names[2]).get_by_label("Did not come")).to_be_checked()
         page.get_by_role("button", name="Save register").click()
         expect(page.get_by_role("heading", level=1, name="Session summary")).to_be_visible()
         attended = page.locator(".app-figure", has_text="Attended").locator(".app-figure__value")
-        expect(attended).to_have_text("5")
+        expect(attended).to_have_text("4")
+    finally:
+        context.close()
+
+
+def test_adding_someone_new_without_javascript_keeps_unsaved_marks(
+    browser, live_server, another_small_register, staff_account, shots
+):
+    context, page = no_script_page(browser, live_server, staff_account)
+    try:
+        session_id = another_small_register["session_id"]
+        names = another_small_register["names"]
+        page.goto(f"/sessions/{session_id}/register")
+        page.get_by_role("group", name=names[0]).get_by_label("Attended").check()
+        page.get_by_role("button", name="Add someone new").click()
+        new_person = page.locator("#new-person")
+        expect(new_person.get_by_label("First name")).to_be_visible()
+        # Marks made while the form is open travel with it too.
+        page.get_by_role("group", name=names[1]).get_by_label("Apologies").check()
+        page.get_by_role("group", name=names[2]).get_by_label("Minutes").fill("30")
+        page.get_by_role("group", name=names[2]).get_by_label("Attended").check()
+        new_person.get_by_label("First name").fill("Wanjiru")
+        new_person.get_by_label("Last name").fill("Kamau")
+        new_person.get_by_label("Parent or carer").check()
+        page.screenshot(path=str(shots / "register_phone_new_person_no_js.png"), full_page=True)
+        new_person.get_by_role("button", name="Add and mark as attended").click()
+        added = page.get_by_role("group", name="Wanjiru Kamau")
+        expect(added.get_by_text("Wanjiru Kamau added to the CRM and to the register as attended.")).to_be_visible()
+        expect(added.get_by_label("Attended")).to_be_checked()
+        # Nothing was saved with "Save register", yet every mark is still there: they were saved.
+        page.reload()
+        expect(page.get_by_role("group", name=names[0]).get_by_label("Attended")).to_be_checked()
+        expect(page.get_by_role("group", name=names[1]).get_by_label("Apologies")).to_be_checked()
+        expect(page.get_by_role("group", name=names[2]).get_by_label("Attended")).to_be_checked()
+        expect(page.get_by_role("group", name=names[2]).get_by_label("Minutes")).to_have_value("30")
     finally:
         context.close()

@@ -1,5 +1,8 @@
 // The session register, enhanced. Load with <script type="module"> on the register page only.
-// Everything here also works without it: the enhancements save page loads and keep unsaved marks.
+// Everything here also works without it: the enhancements save page loads. Typed searches are
+// POSTed (with the page's CSRF token), never put in a URL.
+import { Button, isSupported } from './govuk-frontend.min.js'
+
 const register = document.getElementById('register')
 const results = document.getElementById('walk-in-results')
 const search = document.querySelector('[data-register-search]')
@@ -11,7 +14,8 @@ function announce (id, text) {
   window.setTimeout(() => { region.textContent = text }, 50)
 }
 
-// "Mark everyone not yet marked as attended" without a page load: the link becomes a button.
+// "Mark everyone registered as attended" without a page load: the link becomes a button. Only
+// people who registered and are not yet marked; invited people may not have replied.
 const markAll = document.querySelector('[data-register-mark-all]')
 if (register && markAll) {
   const button = document.createElement('button')
@@ -21,7 +25,7 @@ if (register && markAll) {
   markAll.replaceWith(button)
   button.addEventListener('click', () => {
     let marked = 0
-    for (const row of register.querySelectorAll('[data-register-awaiting]')) {
+    for (const row of register.querySelectorAll('[data-register-registered]')) {
       if (row.querySelector('input[type="radio"]:checked')) continue
       const attended = row.querySelector('input[type="radio"][value="attended"]')
       if (attended) {
@@ -31,72 +35,79 @@ if (register && markAll) {
     }
     announce('register-announcement', marked
       ? `${marked} marked as attended. Change anyone who did not come, then save the register.`
-      : 'Everyone is already marked.')
+      : 'Everyone registered is already marked.')
   })
 }
 
-// Walk-in search as you type: fetch the same page with ?q= and swap in its results.
+// Walk-in search as you type: POST the text to the results-only endpoint and swap in its results.
 let pending
-async function showResults (url, focusSelector) {
+async function showResults (q, { wantNew = false, focusSelector = null } = {}) {
+  if (!register || !results || !search) return
   pending?.abort()
   pending = new AbortController()
+  const body = new FormData()
+  body.append('csrf_token', register.elements.csrf_token.value)
+  body.append('q', q)
+  if (wantNew) body.append('new', '1')
   let html
   try {
-    const response = await fetch(url, { signal: pending.signal, credentials: 'same-origin' })
+    const response = await fetch(search.dataset.resultsUrl, {
+      method: 'POST',
+      body,
+      signal: pending.signal,
+      credentials: 'same-origin'
+    })
     if (!response.ok) return
     html = await response.text()
   } catch {
     return
   }
   const fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('walk-in-results')
-  if (!fresh || !results) return
+  if (!fresh) return
   results.replaceChildren(...fresh.childNodes)
+  if (isSupported()) {
+    for (const element of results.querySelectorAll('[data-module="govuk-button"]')) new Button(element)
+  }
   const heading = results.querySelector('h3')
   announce('walk-in-announcement', heading ? heading.textContent : '')
   if (focusSelector) results.querySelector(focusSelector)?.focus()
 }
 
-if (search && results) {
+if (register && search && results) {
   const input = search.querySelector('input[name="q"]')
-  const searchUrl = () => {
-    const url = new URL(search.action)
-    url.hash = ''
-    url.search = new URLSearchParams({ q: input.value.trim() }).toString()
-    return url
-  }
   let timer
+  const searchNow = () => {
+    window.clearTimeout(timer)
+    showResults(input.value.trim())
+  }
   input.addEventListener('input', () => {
     window.clearTimeout(timer)
-    const text = input.value.trim()
-    if (text.length === 1) return
-    timer = window.setTimeout(() => showResults(searchUrl()), 250)
+    if (input.value.trim().length === 1) return
+    timer = window.setTimeout(searchNow, 250)
   })
-  search.addEventListener('submit', (event) => {
+  // The search button and Enter show the results in place; the marks stay on the page.
+  search.querySelector('[data-register-search-button]')?.addEventListener('click', (event) => {
     event.preventDefault()
-    window.clearTimeout(timer)
-    showResults(searchUrl())
+    searchNow()
+  })
+  register.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.isComposing || !(event.target instanceof HTMLInputElement)) return
+    if (event.target === input) {
+      event.preventDefault()
+      searchNow()
+      return
+    }
+    // Enter in the new person's details adds them, as their own button does.
+    const newPerson = event.target.closest('[data-register-new-person]')
+    if (newPerson) {
+      event.preventDefault()
+      newPerson.querySelector('[data-register-new-person-submit]')?.click()
+    }
   })
   results.addEventListener('click', (event) => {
-    const link = event.target.closest('[data-register-new]')
-    if (!link) return
+    const button = event.target.closest('[data-register-new]')
+    if (!button) return
     event.preventDefault()
-    showResults(link.href, 'input[name="first_name"]')
+    showResults(input.value.trim(), { wantNew: true, focusSelector: 'input[name="first_name"]' })
   })
 }
-
-// The new-person form is a separate form: bring the register's unsaved marks along with it.
-document.addEventListener('submit', (event) => {
-  const form = event.target
-  if (!register || !form.matches('[data-register-carry]')) return
-  form.querySelectorAll('[data-register-carried]').forEach((copy) => copy.remove())
-  for (const field of register.elements) {
-    if (!field.name || !field.name.startsWith('rows-')) continue
-    if (field.type === 'radio' && !field.checked) continue
-    const copy = document.createElement('input')
-    copy.type = 'hidden'
-    copy.name = field.name
-    copy.value = field.value
-    copy.dataset.registerCarried = ''
-    form.append(copy)
-  }
-})
