@@ -56,8 +56,9 @@ def display_name_from_report(raw: str) -> str:
 
 def name_key(name: str) -> str:
     """A comparison key for a name: lower case, no accents, punctuation or extra spaces."""
-    text = strip_accents(display_name_from_report(name)).lower()
-    text = re.sub(r"[^a-z0-9 ]+", " ", text.replace("'", "").replace("’", ""))
+    text = strip_accents(display_name_from_report(name)).lower().replace("'", "").replace("’", "")
+    # Letters and digits of any script count (Иван, 王芳, محمد); everything else separates words.
+    text = "".join(c if c.isalnum() else " " for c in text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -94,3 +94,11 @@ def test_matching_makes_the_same_number_of_queries_with_30_or_300_people(db):
     with_300 = count_queries(db, match)
     assert [c.person_id for c in found] == [wanted.id]
     assert with_30 == with_300 == 2
+
+
+def test_names_in_other_scripts_keep_their_letters():
+    from crm.matching import name_key
+
+    assert name_key("Иван Петров") == "иван петров"
+    assert name_key("王芳") == "王芳"
+    assert name_key("O'Brien, Siobhán") == "siobhan obrien"

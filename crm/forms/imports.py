@@ -62,8 +62,15 @@ class AttendanceUploadForm(FlaskForm):
         widget=GovRadioInput(),
         validators=[InputRequired("Choose where the report is from")],
     )
-    min_minutes = MinutesField("Minimum minutes to count as attended (optional)")
-    exclude_organisers = BooleanField("Leave out organisers and hosts", widget=GovCheckboxInput())
+    min_minutes = MinutesField(
+        "Minimum minutes to count as attended (optional)",
+        default="5",
+    )
+    exclude_organisers = BooleanField(
+        "Leave out organisers and hosts",
+        default=True,
+        widget=GovCheckboxInput(),
+    )
     submit = SubmitField("Upload and preview", widget=GovSubmitInput())
 
 

@@ -40,7 +40,7 @@ from crm.models import AuditEvent, Person, Session
 from crm.models.enums import AuditAction, ParticipationRole, ParticipationSource, ParticipationStatus
 from crm.services import audit
 from crm.services.errors import InvalidInput
-from crm.services.participation import KEEP, Mark, participations_for, upsert_participations
+from crm.services.participation import KEEP, Mark, lock_session, participations_for, upsert_participations
 from crm.services.people import create_person
 from crm.validation import InvalidValue, normalise_email
 
@@ -64,6 +64,7 @@ MAX_MIN_MINUTES = 24 * 60
 _BATCH = 500
 
 CANCELLED = "This session was cancelled, so attendance cannot be recorded for it."
+ALREADY_APPLIED = "This import has already been applied. Nothing more was recorded."
 ONE_NAME = "Only one name — match by hand"
 DEVICE_NAME = "Only the name of a phone or computer — match by hand"
 
@@ -423,6 +424,10 @@ def apply_import(
         raise InvalidInput(message=CANCELLED)
     if preview.session_id != session.id:
         raise InvalidInput(message="This preview is for a different session.")
+    # Two confirmations of the same preview queue here; the second then sees the first's audit row.
+    lock_session(session.id)
+    if reference and import_applied(session, reference):
+        raise InvalidInput(message=ALREADY_APPLIED)
     result = ImportResult()
     decisions = _decide(preview.rows, choices, create_new)
     chosen: list[tuple[int, PreviewRow]] = []

@@ -28,6 +28,7 @@ from crm.forms.imports import MAX_UPLOAD_BYTES, AttendanceUploadForm, ConfirmImp
 from crm.models import Session
 from crm.permissions import ATTENDANCE_RECORD, requires
 from crm.services.attendance_import import (
+    ALREADY_APPLIED,
     CANCELLED,
     ImportPreview,
     RowErrors,
@@ -44,7 +45,6 @@ bp = Blueprint("imports", __name__)
 UPLOAD_MAX_AGE = 60 * 60
 EXPIRED = "The preview was more than an hour old or could not be read. Upload the file again."
 NOT_YOURS = "This preview was made by someone else. Upload the file yourself to import it."
-ALREADY_APPLIED = "This import has already been applied. Nothing more was recorded."
 CHANGED = "The people in the CRM changed since the preview — check it again. Nothing has been recorded yet."
 
 
