@@ -20,6 +20,8 @@ _WHERE = {
     "person_tags": "person",
     "Contribution": "participation",
     "Participation": "participation",
+    "OutboxMessage": "outreach",
+    "SavedSearch": "outreach",
     "Event": "session",
     "Session": "session",
     "ApiToken": "user",

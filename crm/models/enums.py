@@ -170,3 +170,22 @@ class FollowUpStatus(LabelledEnum):
     OPEN = "open", "Open"
     ACTED_ON = "acted_on", "Acted on"
     NOT_TAKEN_FORWARD = "not_taken_forward", "Not taken forward"
+
+
+class ReplyAnswer(LabelledEnum):
+    """An invitee's answer on the reply page."""
+
+    YES = "yes", "Yes, I'll come"
+    NO = "no", "No, I can't come"
+    MAYBE = "maybe", "Maybe"
+
+
+class MessageKind(LabelledEnum):
+    INVITATION = "invitation", "Invitation"
+    REMINDER = "reminder", "Reminder"
+
+
+class MessageStatus(LabelledEnum):
+    QUEUED = "queued", "Waiting to send"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
-from crm.models.base import TimestampMixin
+from crm.models.base import TimestampMixin, UTCDateTime
 from crm.models.enums import (
     ContributionKind,
     FollowUpStatus,
     ParticipationRole,
     ParticipationSource,
     ParticipationStatus,
+    ReplyAnswer,
 )
 from crm.models.types import enum_type
 
@@ -32,6 +33,7 @@ class Participation(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("session_id", "person_id"),
         Index("ix_participations_person_id_status", "person_id", "status"),
+        Index("ix_participations_person_id_invited_at", "person_id", "invited_at"),
         CheckConstraint("minutes IS NULL OR minutes >= 0", name="minutes_not_negative"),
         CheckConstraint("creche_children >= 0", name="creche_children_not_negative"),
     )
@@ -45,6 +47,14 @@ class Participation(TimestampMixin, db.Model):
     minutes: Mapped[int | None]
     creche_children: Mapped[int] = mapped_column(default=0)
     source: Mapped[ParticipationSource] = mapped_column(enum_type(ParticipationSource))
+    # Invitations and replies (the public reply page).
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reply: Mapped[ReplyAnswer | None] = mapped_column(enum_type(ReplyAnswer))
+    # Ages of the children needing creche places, as the parent wrote them ("2 and 4").
+    creche_ages: Mapped[str | None] = mapped_column(String(100))
+    reply_note: Mapped[str | None] = mapped_column(Text)
 
     person: Mapped[Person] = relationship(lazy="raise")
     session: Mapped[Session] = relationship(lazy="raise")

@@ -44,6 +44,7 @@ class Person(TimestampMixin, db.Model):
     needs_step_free: Mapped[bool] = mapped_column(default=False)
     interpreter_language: Mapped[str | None] = mapped_column(String(60))
     other_needs: Mapped[str | None] = mapped_column(Text)
+    dietary_needs: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
     # Optimistic locking: an edit based on an old version is refused, not silently applied.
     version: Mapped[int] = mapped_column(Integer, default=1)

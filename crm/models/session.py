@@ -62,6 +62,9 @@ class Session(TimestampMixin, db.Model):
     creche_places: Mapped[int] = mapped_column(default=0)
     description: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # The invitation email's wording for this session (None: the standard wording).
+    invitation_subject: Mapped[str | None] = mapped_column(String(200))
+    invitation_text: Mapped[str | None] = mapped_column(Text)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     cancelled_reason: Mapped[str | None] = mapped_column(String(300))
 
