@@ -20,16 +20,9 @@ from crm.models import AuditEvent, Participation, Person
 from crm.models.base import utcnow
 from crm.models.enums import ParticipationRole, ParticipationSource, ParticipationStatus, Role
 from crm.queries.register import close_out
-from crm.services.attendance_import import (
-    CANCELLED,
-    DEVICE_NAME,
-    ONE_NAME,
-    RowErrors,
-    apply_import,
-    preview_import,
-    report_may_replace,
-)
+from crm.services.attendance_import import apply_import, preview_import
 from crm.services.errors import InvalidInput
+from crm.services.import_rows import CANCELLED, DEVICE_NAME, ONE_NAME, RowErrors, report_may_replace
 from crm.services.participation import Mark, upsert_participations
 from tests.conftest import csrf_token
 from tests.factories import PersonFactory, SessionFactory

@@ -14,7 +14,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, HiddenField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
-from crm.services.attendance_import import MAX_MIN_MINUTES
+from crm.services.import_rows import MAX_MIN_MINUTES
 
 # The largest report accepted. Real reports are far smaller (300 Teams participants ≈ 100 KB).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024

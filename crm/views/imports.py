@@ -27,16 +27,9 @@ from crm.forms.common import apply_service_errors
 from crm.forms.imports import MAX_UPLOAD_BYTES, AttendanceUploadForm, ConfirmImportForm
 from crm.models import Session
 from crm.permissions import ATTENDANCE_RECORD, requires
-from crm.services.attendance_import import (
-    ALREADY_APPLIED,
-    CANCELLED,
-    ImportPreview,
-    RowErrors,
-    apply_import,
-    import_applied,
-    preview_import,
-)
+from crm.services.attendance_import import apply_import, import_applied, preview_import
 from crm.services.errors import InvalidInput
+from crm.services.import_rows import ALREADY_APPLIED, CANCELLED, ImportPreview, RowErrors
 from crm.views.helpers import get_or_404
 
 bp = Blueprint("imports", __name__)
