@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -24,7 +24,7 @@ from crm.services.attendance_import import apply_import, preview_import
 from crm.services.errors import InvalidInput
 from crm.services.import_rows import CANCELLED, DEVICE_NAME, ONE_NAME, RowErrors, report_may_replace
 from crm.services.participation import Mark, upsert_participations
-from tests.conftest import csrf_token
+from tests.conftest import count_queries, csrf_token
 from tests.factories import PersonFactory, SessionFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -180,16 +180,10 @@ def test_matching_makes_the_same_number_of_queries_for_3_or_300_people(session, 
         return ("\n".join(lines) + "\n").encode()
 
     def queries(data: bytes) -> int:
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        engine = _db.session.get_bind()
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            preview = preview_import(session, data, "list.csv")
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        assert preview.counts["matched"] == (len(data.splitlines()) - 1) // 2
-        return len(statements)
+        previews = []
+        count = count_queries(_db, lambda: previews.append(preview_import(session, data, "list.csv")))
+        assert previews[0].counts["matched"] == (len(data.splitlines()) - 1) // 2
+        return count
 
     small = report(3, "a")
     large = report(300, "b")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event as sqlalchemy_event
 
-from crm.extensions import db as _db
 from crm.models import Affiliation, AuditEvent, Organisation
 from crm.models.enums import AuditAction, OrganisationType, Role
+from tests.conftest import count_queries
 from tests.factories import OrganisationFactory, PersonFactory, SessionFactory
 
 
@@ -144,15 +143,7 @@ def test_list_makes_the_same_number_of_queries_for_3_and_30_rows(client, login_a
     login_as(Role.CHAMPION)
 
     def queries_for_list() -> int:
-        statements = []
-        engine = _db.session.get_bind()
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sqlalchemy_event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/organisations/?per_page=50").status_code == 200
-        finally:
-            sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return count_queries(db, lambda: client.get("/organisations/?per_page=50"))
 
     for _ in range(3):
         affiliate(db, OrganisationFactory(), PersonFactory())

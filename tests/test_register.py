@@ -28,7 +28,7 @@ from crm.services import people as people_service
 from crm.services.errors import InvalidInput
 from crm.services.participation import Mark, upsert_participations
 from crm.services.register import RegisterRow, add_walk_in, save_register
-from tests.conftest import csrf_token
+from tests.conftest import count_queries, csrf_token
 from tests.factories import PersonFactory, SessionFactory
 
 ATTENDED = ParticipationStatus.ATTENDED
@@ -409,21 +409,6 @@ def test_every_staff_role_can_open_the_register_and_visitors_must_sign_in(client
     for role in Role:
         login_as(role)
         assert client.get(register_url(session)).status_code == 200
-
-
-def count_queries(db, action) -> int:
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    engine = db.session.get_bind()
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    return len(statements)
 
 
 def test_register_page_makes_the_same_number_of_queries_for_3_or_30_people(client, login_as, db):

@@ -6,11 +6,10 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import event as sqlalchemy_event
 
-from crm.extensions import db as _db
 from crm.models import AuditEvent, Event, Session, Theme
 from crm.models.enums import AuditAction, InvolvementLevel, Role, SessionFormat, SessionKind
+from tests.conftest import count_queries
 from tests.factories import EventFactory, OrganisationFactory, SessionFactory
 
 TODAY = dt.date.today()
@@ -268,15 +267,7 @@ def test_list_makes_the_same_number_of_queries_for_3_and_30_rows(client, login_a
     theme = db.session.query(Theme).first()
 
     def queries_for_list() -> int:
-        statements = []
-        connection = _db.session.get_bind()
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sqlalchemy_event.listen(connection, "before_cursor_execute", listener)
-        try:
-            assert client.get("/sessions/?per_page=50").status_code == 200
-        finally:
-            sqlalchemy_event.remove(connection, "before_cursor_execute", listener)
-        return len(statements)
+        return count_queries(db, lambda: client.get("/sessions/?per_page=50"))
 
     def add_sessions(count: int) -> None:
         for _ in range(count):
