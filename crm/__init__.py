@@ -34,7 +34,19 @@ def create_app(config: Config | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIdConverter
 
     from crm.api import api
-    from crm.views import admin, contributions, imports, main, organisations, people, register, sessions
+    from crm.views import (
+        admin,
+        contributions,
+        find,
+        imports,
+        invitations,
+        main,
+        organisations,
+        people,
+        register,
+        reply,
+        sessions,
+    )
     from crm.views import auth as auth_views
 
     for blueprint in (
@@ -46,6 +58,9 @@ def create_app(config: Config | None = None) -> Flask:
         register.bp,
         contributions.bp,
         imports.bp,
+        find.bp,
+        invitations.bp,
+        reply.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

@@ -206,5 +206,24 @@ def seed_command(people: int, sessions: int, participations: int | None, random_
     click.echo(", ".join(f"{count:,} {table.replace('_', ' ')}" for table, count in counts.items()))
 
 
+@crm_cli.command("send-mail")
+def send_mail_command() -> None:
+    """Deliver the queued email that is due (run it every minute from cron or a worker)."""
+    from sqlalchemy import func, select
+
+    from crm.models import OutboxMessage
+    from crm.models.enums import MessageStatus
+    from crm.services.mail import deliver_due, smtp_configured
+
+    if not smtp_configured():
+        waiting = db.session.scalar(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.status == MessageStatus.QUEUED)
+        )
+        click.echo(f"SMTP is not configured (set SMTP_HOST): nothing sent. {waiting} messages wait in the outbox.")
+        return
+    result = deliver_due()
+    click.echo(f"Sent {result.sent}, will retry {result.retrying}, failed {result.failed}.")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(crm_cli)

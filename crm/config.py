@@ -65,6 +65,13 @@ class Config:
         if "SESSION_COOKIE_SECURE" in env:
             self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        # Outgoing email. No SMTP_HOST: messages stay in the outbox, readable in the app.
+        self.SMTP_HOST = env.get("SMTP_HOST") or None
+        self.SMTP_PORT = int(env.get("SMTP_PORT") or 587)
+        self.SMTP_USERNAME = env.get("SMTP_USERNAME") or None
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD") or None
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
+        self.MAIL_FROM = env.get("MAIL_FROM") or f"{self.SERVICE_NAME} <no-reply@localhost>"
 
     def default_secret_key(self) -> str | None:
         return None
@@ -105,6 +112,7 @@ class TestConfig(Config):
             overrides.pop("SQLALCHEMY_DATABASE_URI", None) or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         )
         self.RATELIMIT_STORAGE_URI = "memory://"
+        self.SMTP_HOST = None  # tests that deliver mail start their own SMTP server
         for key, value in overrides.items():
             setattr(self, key, value)
 

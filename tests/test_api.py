@@ -486,6 +486,36 @@ def test_filters_return_the_right_people(api_as, db):
     assert find("sort=name&type=volunteer") == {b.id, c.id}
 
 
+def test_participation_history_filters_and_sorts_match_the_find_people_screen(api_as, db):
+    from tests.test_find_people import build_people, days_ago
+
+    people = build_people(db)
+    api = api_as(Role.COORDINATOR)
+
+    def names(query: str) -> list[str]:
+        response = api.get(f"/api/v1/people?per_page=200&{query}")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return [p["first_name"] for p in response.get_json()["items"]]
+
+    assert set(names("attended_min=2")) == {"Amy"}
+    assert set(names(f"attended_min=1&attended_from={days_ago(100)}")) == {"Amy", "Ben"}
+    assert set(names("never_attended=1")) == {"Cara", "Dan", "Fay", "Gus", "Zed"}
+    assert set(names("theme=Communication and language")) == {"Amy", "Ben"}
+    assert set(names("level_min=co_designing")) == {"Amy", "Ben"}
+    assert set(names(f"last_attended_before={days_ago(30)}")) == {"Ben", "Eve"}
+    assert set(names(f"last_attended_after={days_ago(30)}")) == {"Amy"}
+    assert set(names("not_invited_days=50")) == {"Ben", "Cara", "Dan", "Fay", "Gus", "Zed"}
+    assert set(names("no_show_min=2")) == {"Ben"}
+    assert names("sort=fair") == ["Zed", "Dan", "Fay", "Gus", "Cara", "Ben", "Eve", "Amy"]
+    assert names("sort=engaged&attended_min=1") == ["Amy", "Ben", "Eve"]
+    assert names("sort=recent&type=parent_champion") == ["Amy", "Eve"]
+    page = api.get("/api/v1/people?sort=fair&per_page=3&page=2").get_json()
+    assert (page["total"], [p["first_name"] for p in page["items"]]) == (8, ["Gus", "Cara", "Ben"])
+    assert people.amy.id in {
+        p["id"] for p in api.get("/api/v1/people?consent=contact&needs=creche").get_json()["items"]
+    }
+
+
 @pytest.mark.parametrize(
     ("query", "field", "words"),
     [
@@ -502,12 +532,18 @@ def test_filters_return_the_right_people(api_as, db):
         ("consent=photos", "consent", "consent=contact"),
         ("needs=pets", "needs", "creche"),
         ("sort=age", "sort", "name"),
-        ("sort=fair", "sort", "Not available yet"),
-        ("attended_min=2", "attended_min", "Not available yet"),
-        ("never_attended=1", "never_attended", "Not available yet"),
-        ("last_attended_before=2024-01-01", "last_attended_before", "Not available yet"),
-        ("no_show_min=1", "no_show_min", "Not available yet"),
-        ("theme=Diet", "theme", "Not available yet"),
+        ("sort=oldest", "sort", "name, engaged, recent, fair"),
+        ("attended_min=two", "attended_min", "whole number"),
+        ("attended_min=-1", "attended_min", "whole number"),
+        ("attended_from=2024-13-01", "attended_from", "YYYY-MM-DD"),
+        ("attended_from=2024-05-01&attended_to=2024-04-01", "attended_to", "after"),
+        ("never_attended=yes", "never_attended", "never_attended=1"),
+        ("last_attended_before=yesterday", "last_attended_before", "YYYY-MM-DD"),
+        ("last_attended_after=2024-02-30", "last_attended_after", "YYYY-MM-DD"),
+        ("no_show_min=1.5", "no_show_min", "whole number"),
+        ("not_invited_days=x", "not_invited_days", "whole number"),
+        ("theme=Astrology", "theme", "no theme called 'Astrology'"),
+        ("level_min=top", "level_min", "co_producing"),
         ("types=volunteer", "types", "Unknown parameter"),
         ("per_page=0", "per_page", "from 1 to 200"),
         ("per_page=abc", "per_page", "from 1 to 200"),

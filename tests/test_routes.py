@@ -34,8 +34,8 @@ def routes(app):
 @pytest.fixture
 def ids(db):
     """One real object for every kind of id a URL can carry."""
-    from crm.models import Affiliation, Contribution, Participation, Theme, Ward
-    from crm.models.enums import ContributionKind, ParticipationSource, ParticipationStatus
+    from crm.models import Affiliation, Contribution, OutboxMessage, Participation, Theme, Ward
+    from crm.models.enums import ContributionKind, MessageKind, ParticipationSource, ParticipationStatus
 
     organisation = OrganisationFactory()
     person = PersonFactory()
@@ -53,6 +53,10 @@ def ids(db):
     db.session.flush()
     contribution = Contribution(participation_id=participation.id, kind=ContributionKind.IDEA, summary="An idea")
     db.session.add(contribution)
+    message = OutboxMessage(
+        kind=MessageKind.INVITATION, to_address="a@example.com", subject="Invitation", body_text="Hello"
+    )
+    db.session.add(message)
     db.session.flush()
     return {
         "person_id": person.id,
@@ -66,6 +70,7 @@ def ids(db):
         "consent_id": consent.id,
         "affiliation_id": affiliation.id,
         "contribution_id": contribution.id,
+        "message_id": message.id,
         "token": "not-a-real-token",
     }
 

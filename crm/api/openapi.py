@@ -21,7 +21,7 @@ from crm.models.enums import (
     TagCategory,
 )
 from crm.permissions import public
-from crm.queries.api_filters import HISTORY_FILTERS, NEEDS
+from crm.queries.api_filters import NEEDS
 from crm.queries.pagination import MAX_PER_PAGE
 
 
@@ -99,11 +99,25 @@ PERSON_FILTERS = [
     _query("consent", _enum(["contact"]), "`contact`: only people who currently consent to be contacted."),
     _query("needs", _enum(list(NEEDS)), "Has this need (all given must apply).", repeatable=True),
     _query(
-        "sort",
-        _enum(["name"], default="name"),
-        "Order: `name` sorts by last, then first name. `engaged`, `recent` and `fair` are not available yet (422).",
+        "attended_min",
+        {"type": "integer", "minimum": 0},
+        "Attended at least this many sessions (not cancelled), within `attended_from`/`attended_to` if given.",
     ),
-    *(_query(name, {"type": "string"}, "Not available yet: sending it returns 422.") for name in HISTORY_FILTERS),
+    _query("attended_from", {"type": "string", "format": "date"}, "Count attendances from this date."),
+    _query("attended_to", {"type": "string", "format": "date"}, "Count attendances up to this date."),
+    _query("theme", {"type": "string"}, "Attended a session with this theme (by name)."),
+    _query("level_min", _enum(InvolvementLevel.values()), "Attended a session at this involvement level or higher."),
+    _query("last_attended_before", {"type": "string", "format": "date"}, "Last attended before this date."),
+    _query("last_attended_after", {"type": "string", "format": "date"}, "Attended after this date."),
+    _query("never_attended", _enum(["1"]), "`1`: only people who have never attended a session."),
+    _query("not_invited_days", {"type": "integer", "minimum": 0}, "Not invited to anything in this many days."),
+    _query("no_show_min", {"type": "integer", "minimum": 0}, "Did not come at least this many times."),
+    _query(
+        "sort",
+        _enum(["name", "engaged", "recent", "fair"], default="name"),
+        "Order: `name` (last, then first name); `engaged` (most sessions attended first); `recent` (latest "
+        "attendance first, never attended last); `fair` (least recently invited or attended first). Ties by name.",
+    ),
 ]
 
 _TAG = {

@@ -27,8 +27,7 @@ from crm.models import Ward
 from crm.models.enums import PersonStatus, PersonType
 from crm.permissions import PEOPLE_CREATE, PEOPLE_EDIT, PEOPLE_VIEW, requires
 from crm.queries.api_filters import (
-    HISTORY_FILTERS,
-    SIMPLE_FILTERS,
+    FILTER_NAMES,
     parse_people_filters,
     people_query,
     person_for_api,
@@ -76,7 +75,7 @@ AFFILIATION_KINDS = {"organisation_id": "int", "job_title": "text_or_null"}
 @api.get("/people")
 @requires(PEOPLE_VIEW)
 def list_people():
-    args = query_args(SIMPLE_FILTERS, unavailable=HISTORY_FILTERS)
+    args = query_args(FILTER_NAMES)
     page_number, per_page = page_args(args)
     page = paginate(people_query(parse_people_filters(args)), page_number, per_page, clamp=False)
     consenting = contact_consent_ids([person.id for person in page.items])

@@ -20,7 +20,7 @@ def test_coordinator_adds_a_person_through_the_form(page, people, staff_account,
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
 
-    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="People").click()
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="People", exact=True).click()
     expect(page.get_by_role("heading", level=1, name="People")).to_be_visible()
     expect(page.get_by_role("link", name="Grace Adeyemi")).to_be_visible()
     assert_accessible(page, "the people list")

@@ -1,0 +1,533 @@
+"""Finding people: the one filter builder behind the find-people screen, saved searches,
+exports and `GET /api/v1/people`. Every filter becomes SQL (EXISTS, IN with GROUP BY … HAVING);
+people are never loaded into Python to be filtered.
+
+"Attended" means a participation with status `attended` at a session that was not cancelled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from crm.extensions import db
+from crm.models import (
+    Affiliation,
+    Consent,
+    Organisation,
+    Participation,
+    Person,
+    PersonTypeLink,
+    Session,
+    Tag,
+    Theme,
+    Ward,
+    person_tags,
+)
+from crm.models.enums import (
+    ConsentPurpose,
+    InvolvementLevel,
+    ParticipationStatus,
+    PersonStatus,
+    PersonType,
+    TagCategory,
+)
+from crm.queries.people import escape_like
+from crm.validation import phone_search_forms
+
+# The parameter names, in the order a description of a search lists them.
+FILTER_NAMES = (
+    "q",
+    "type",
+    "tag",
+    "tag_mode",
+    "ward",
+    "organisation_id",
+    "status",
+    "consent",
+    "needs",
+    "attended_min",
+    "attended_from",
+    "attended_to",
+    "theme",
+    "level_min",
+    "last_attended_before",
+    "last_attended_after",
+    "never_attended",
+    "not_invited_days",
+    "no_show_min",
+    "sort",
+)
+REPEATABLE = frozenset({"type", "tag", "ward", "needs"})
+NEEDS = ("creche", "step_free", "interpreter")
+SORTS = ("name", "engaged", "recent", "fair")
+SORT_LABELS = {
+    "name": "Name",
+    "engaged": "Most engaged",
+    "recent": "Most recently active",
+    "fair": "Fair spread (least recently asked first)",
+}
+_MAX_ID = 2**31 - 1
+_MAX_COUNT = 100_000
+
+
+@dataclass
+class Filters:
+    """Checked filters. `params()` gives them back as parameters (names as above)."""
+
+    q: str | None = None
+    types: list[str] = field(default_factory=list)
+    tags: list[Tag] = field(default_factory=list)
+    tag_mode: str = "any"
+    wards: list[Ward] = field(default_factory=list)
+    organisation_id: int | None = None
+    status: str | None = None
+    consent_contact: bool = False
+    needs: list[str] = field(default_factory=list)
+    attended_min: int | None = None
+    attended_from: dt.date | None = None
+    attended_to: dt.date | None = None
+    theme: Theme | None = None
+    level_min: InvolvementLevel | None = None
+    last_attended_before: dt.date | None = None
+    last_attended_after: dt.date | None = None
+    never_attended: bool = False
+    not_invited_days: int | None = None
+    no_show_min: int | None = None
+    sort: str = "name"
+
+    def params(self, *, include_text: bool = True) -> dict[str, list[str]]:
+        """The filters as query parameters (only those set), e.g. for a saved search or a link."""
+        values: dict[str, list[str]] = {
+            "q": [self.q] if self.q and include_text else [],
+            "type": list(self.types),
+            "tag": [tag.slug for tag in self.tags],
+            "tag_mode": [self.tag_mode] if self.tags and self.tag_mode != "any" else [],
+            "ward": [ward.name for ward in self.wards],
+            "organisation_id": [str(self.organisation_id)] if self.organisation_id else [],
+            "status": [self.status] if self.status else [],
+            "consent": ["contact"] if self.consent_contact else [],
+            "needs": list(self.needs),
+            "attended_min": [str(self.attended_min)] if self.attended_min is not None else [],
+            "attended_from": [self.attended_from.isoformat()] if self.attended_from else [],
+            "attended_to": [self.attended_to.isoformat()] if self.attended_to else [],
+            "theme": [self.theme.name] if self.theme else [],
+            "level_min": [self.level_min.value] if self.level_min else [],
+            "last_attended_before": [self.last_attended_before.isoformat()] if self.last_attended_before else [],
+            "last_attended_after": [self.last_attended_after.isoformat()] if self.last_attended_after else [],
+            "never_attended": ["1"] if self.never_attended else [],
+            "not_invited_days": [str(self.not_invited_days)] if self.not_invited_days is not None else [],
+            "no_show_min": [str(self.no_show_min)] if self.no_show_min is not None else [],
+            "sort": [self.sort] if self.sort != "name" else [],
+        }
+        return {name: found for name, found in values.items() if found}
+
+    def describe(self) -> str:
+        """The filters in words for an audit row: names and list values, never the free text."""
+        parts = []
+        for name, found in self.params(include_text=False).items():
+            parts.append(f"{name}={'|'.join(found)}")
+        if self.q:
+            parts.append("text search")
+        return ", ".join(parts) or "none"
+
+
+def _values(mapping: Any, name: str) -> list[str]:
+    """The non-blank values of a parameter, from a MultiDict (query string, form) or a plain
+    dict (a saved search's JSON, where a value is a string or a list of strings)."""
+    if hasattr(mapping, "getlist"):
+        raw = mapping.getlist(name)
+    else:
+        given = mapping.get(name)
+        raw = given if isinstance(given, list | tuple) else [] if given is None else [given]
+    return [str(value).strip() for value in raw if value is not None and str(value).strip()]
+
+
+def _whole_number(text: str, low: int, high: int) -> int | None:
+    if text.isascii() and text.isdigit() and low <= int(text) <= high:
+        return int(text)
+    return None
+
+
+def parse_filters(mapping: Mapping[str, Any] | Any) -> tuple[Filters, dict[str, str]]:
+    """Check the filters in `mapping`; returns them with a problem for each bad one (named by
+    parameter). Bad filters are left out of the result, so callers must refuse to run it when
+    there are errors — an ignored filter would widen the search."""
+    errors: dict[str, str] = {}
+    filters = Filters()
+
+    def values(name: str) -> list[str]:
+        found = _values(mapping, name)
+        if name not in REPEATABLE and len(set(found)) > 1:
+            errors[name] = "Give this parameter once"
+            return []
+        return found[:1] if name not in REPEATABLE else found
+
+    def one(name: str) -> str | None:
+        found = values(name)
+        return found[0] if found else None
+
+    filters.q = one("q")
+
+    filters.types = list(dict.fromkeys(values("type")))
+    unknown = [t for t in filters.types if t not in PersonType.values()]
+    if unknown:
+        errors["type"] = f"Unknown person type {unknown[0]!r}; use {', '.join(PersonType.values())}"
+        filters.types = []
+
+    tag_values = values("tag")
+    if tag_values:
+        filters.tags, problem = _tags(tag_values)
+        if problem:
+            errors["tag"] = problem
+
+    for name, allowed in (("tag_mode", ("any", "all")), ("status", tuple(PersonStatus.values())), ("sort", SORTS)):
+        given = one(name)
+        if given is None:
+            continue
+        if given not in allowed:
+            errors[name] = f"Use one of {', '.join(allowed)}"
+        else:
+            setattr(filters, name, given)
+
+    ward_names = values("ward")
+    if ward_names:
+        filters.wards, problem = _wards(ward_names)
+        if problem:
+            errors["ward"] = problem
+
+    organisation = one("organisation_id")
+    if organisation is not None:
+        number = _whole_number(organisation, 1, _MAX_ID)
+        if number is None:
+            errors["organisation_id"] = "Must be an organisation's id, a whole number"
+        elif db.session.get(Organisation, number) is None:
+            errors["organisation_id"] = f"There is no organisation with id {organisation}"
+        else:
+            filters.organisation_id = number
+
+    consent = one("consent")
+    if consent is not None:
+        if consent != "contact":
+            errors["consent"] = "Use consent=contact"
+        filters.consent_contact = consent == "contact"
+
+    filters.needs = list(dict.fromkeys(values("needs")))
+    unknown = [n for n in filters.needs if n not in NEEDS]
+    if unknown:
+        errors["needs"] = f"Unknown need {unknown[0]!r}; use {', '.join(NEEDS)}"
+        filters.needs = []
+
+    for name in ("attended_min", "not_invited_days", "no_show_min"):
+        given = one(name)
+        if given is None:
+            continue
+        number = _whole_number(given, 0, _MAX_COUNT)
+        if number is None:
+            errors[name] = f"Must be a whole number from 0 to {_MAX_COUNT}"
+        else:
+            setattr(filters, name, number)
+
+    for name in ("attended_from", "attended_to", "last_attended_before", "last_attended_after"):
+        given = one(name)
+        if given is None:
+            continue
+        try:
+            setattr(filters, name, dt.date.fromisoformat(given))
+        except ValueError:
+            errors[name] = "Must be a date as YYYY-MM-DD, like 2025-03-31"
+    if filters.attended_from and filters.attended_to and filters.attended_from > filters.attended_to:
+        errors["attended_to"] = "Must be the same as or after the 'from' date"
+
+    theme = one("theme")
+    if theme is not None:
+        filters.theme = db.session.scalar(select(Theme).where(func.lower(Theme.name) == theme.lower()))
+        if filters.theme is None:
+            errors["theme"] = f"There is no theme called {theme!r}; use a theme from the list"
+
+    level = one("level_min")
+    if level is not None:
+        if level not in InvolvementLevel.values():
+            errors["level_min"] = f"Use one of {', '.join(InvolvementLevel.values())}"
+        else:
+            filters.level_min = InvolvementLevel(level)
+
+    never = one("never_attended")
+    if never is not None:
+        if never not in ("0", "1"):
+            errors["never_attended"] = "Use never_attended=1"
+        filters.never_attended = never == "1"
+
+    return filters, errors
+
+
+def _tags(values: list[str]) -> tuple[list[Tag], str | None]:
+    pairs = []
+    for value in values:
+        category, _, name = value.partition(":")
+        if category not in TagCategory.values() or not name.strip():
+            return [], (
+                "Give tags as category:name, like interest:Cooking, where category is one of "
+                f"{', '.join(TagCategory.values())}"
+            )
+        pairs.append((category, name))
+    return tags_named(pairs)
+
+
+def tags_named(pairs: Iterable[tuple[str, str]]) -> tuple[list[Tag], str | None]:
+    """The tags with these (category, name) pairs, ignoring case, or what is wrong."""
+    wanted: list[tuple[TagCategory, str]] = []
+    for category, name in pairs:
+        if category not in TagCategory.values():
+            return [], f"Tag category must be one of {', '.join(TagCategory.values())}"
+        if not name.strip():
+            return [], "Each tag needs a name"
+        wanted.append((TagCategory(category), name.strip()))
+    if not wanted:
+        return [], None
+    found = db.session.scalars(
+        select(Tag)
+        .where(
+            or_(*(and_(Tag.category == category, func.lower(Tag.name) == name.lower()) for category, name in wanted))
+        )
+        .order_by(Tag.category, Tag.name)
+    ).all()
+    known = {(tag.category, tag.name.lower()) for tag in found}
+    for category, name in wanted:
+        if (category, name.lower()) not in known:
+            what = category.value.replace("_", " ")
+            return [], f"There is no {what} tag called {name!r}; use a tag from the list"
+    return list(found), None
+
+
+def _wards(names: list[str]) -> tuple[list[Ward], str | None]:
+    found = db.session.scalars(
+        select(Ward).where(func.lower(Ward.name).in_([n.lower() for n in names])).order_by(Ward.name)
+    ).all()
+    known = {ward.name.lower() for ward in found}
+    missing = [n for n in names if n.lower() not in known]
+    if missing:
+        return [], f"There is no ward called {missing[0]!r}; use a ward name from the list"
+    return list(found), None
+
+
+# --- the query ---------------------------------------------------------------------------
+
+
+def _attended():
+    """Conditions for an attendance that counts (to use with Participation joined to Session)."""
+    return and_(Participation.status == ParticipationStatus.ATTENDED, Session.cancelled_at.is_(None))
+
+
+def _attendances(*conditions) -> Select:
+    """Person ids with their counting attendances, ready to GROUP BY."""
+    return (
+        select(Participation.person_id)
+        .join(Session, Session.id == Participation.session_id)
+        .where(_attended(), *conditions)
+    )
+
+
+def _text_condition(text: str):
+    conditions = []
+    for word in text.split():
+        like = f"%{escape_like(word.lower())}%"
+        conditions.append(
+            or_(
+                func.lower(Person.first_name).like(like, escape="\\"),
+                func.lower(Person.last_name).like(like, escape="\\"),
+                func.lower(Person.preferred_name).like(like, escape="\\"),
+                Person.email.like(like, escape="\\"),
+            )
+        )
+    match = and_(*conditions)
+    phone_forms = phone_search_forms(text)
+    if phone_forms:
+        match = or_(match, *(Person.phone.like(f"%{form}%") for form in phone_forms))
+    return match
+
+
+def _conditions(filters: Filters, today: dt.date, now: dt.datetime) -> list:
+    conditions: list = []
+    if filters.q and filters.q.strip():
+        conditions.append(_text_condition(filters.q.strip()))
+    if filters.types:
+        conditions.append(Person.id.in_(select(PersonTypeLink.person_id).where(PersonTypeLink.type.in_(filters.types))))
+    if filters.tags:
+        tag_ids = [tag.id for tag in filters.tags]
+        tagged = select(person_tags.c.person_id).where(person_tags.c.tag_id.in_(tag_ids))
+        if filters.tag_mode == "all":
+            tagged = tagged.group_by(person_tags.c.person_id).having(
+                func.count(person_tags.c.tag_id.distinct()) == len(set(tag_ids))
+            )
+        conditions.append(Person.id.in_(tagged))
+    if filters.wards:
+        conditions.append(Person.ward_id.in_([ward.id for ward in filters.wards]))
+    if filters.organisation_id:
+        conditions.append(
+            Person.id.in_(select(Affiliation.person_id).where(Affiliation.organisation_id == filters.organisation_id))
+        )
+    if filters.status:
+        conditions.append(Person.status == PersonStatus(filters.status))
+    if filters.consent_contact:
+        conditions.append(
+            exists().where(
+                Consent.person_id == Person.id,
+                Consent.purpose == ConsentPurpose.CONTACT,
+                Consent.withdrawn_at.is_(None),
+            )
+        )
+    for need in filters.needs:
+        conditions.append(_NEED_CONDITIONS[need]())
+
+    # Participation history.
+    minimum = filters.attended_min
+    if minimum is None and (filters.attended_from or filters.attended_to):
+        minimum = 1  # a date range alone means "attended in this range"
+    if minimum:
+        in_range = []
+        if filters.attended_from:
+            in_range.append(Session.date >= filters.attended_from)
+        if filters.attended_to:
+            in_range.append(Session.date <= filters.attended_to)
+        conditions.append(
+            Person.id.in_(_attendances(*in_range).group_by(Participation.person_id).having(func.count() >= minimum))
+        )
+    if filters.theme:
+        conditions.append(Person.id.in_(_attendances(Session.theme_id == filters.theme.id)))
+    if filters.level_min:
+        levels = [level for level in InvolvementLevel if level.rank >= filters.level_min.rank]
+        conditions.append(Person.id.in_(_attendances(Session.involvement_level.in_(levels))))
+    if filters.last_attended_before:
+        conditions.append(
+            Person.id.in_(
+                _attendances()
+                .group_by(Participation.person_id)
+                .having(func.max(Session.date) < filters.last_attended_before)
+            )
+        )
+    if filters.last_attended_after:
+        conditions.append(Person.id.in_(_attendances(Session.date > filters.last_attended_after)))
+    if filters.never_attended:
+        conditions.append(
+            ~exists()
+            .where(Participation.person_id == Person.id, _attended())
+            .where(Session.id == Participation.session_id)
+        )
+    if filters.not_invited_days is not None:
+        since = now - dt.timedelta(days=filters.not_invited_days)
+        conditions.append(~exists().where(Participation.person_id == Person.id, Participation.invited_at >= since))
+    if filters.no_show_min:
+        conditions.append(
+            Person.id.in_(
+                select(Participation.person_id)
+                .join(Session, Session.id == Participation.session_id)
+                .where(Participation.status == ParticipationStatus.NO_SHOW, Session.cancelled_at.is_(None))
+                .group_by(Participation.person_id)
+                .having(func.count() >= filters.no_show_min)
+            )
+        )
+    return conditions
+
+
+_NEED_CONDITIONS: Mapping[str, Any] = {
+    "creche": lambda: Person.needs_creche.is_(True),
+    "step_free": lambda: Person.needs_step_free.is_(True),
+    "interpreter": lambda: and_(Person.interpreter_language.is_not(None), Person.interpreter_language != ""),
+}
+
+
+def _by_name():
+    return (func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+
+
+def find_people_query(filters: Filters, *, today: dt.date | None = None, now: dt.datetime | None = None) -> Select:
+    """One SELECT of the people matching every filter, in `filters.sort` order (ties by name,
+    then id, so pages never shuffle)."""
+    now = now or dt.datetime.now(dt.UTC)
+    today = today or dt.date.today()
+    query = select(Person).where(*_conditions(filters, today, now))
+    if filters.sort == "name":
+        return query.order_by(*_by_name())
+
+    history = (
+        select(
+            Participation.person_id.label("person_id"),
+            func.count(case((_attended(), 1))).label("attended"),
+            func.max(case((_attended(), Session.date))).label("last_attended"),
+            func.max(Participation.invited_at).label("last_invited"),
+        )
+        .join(Session, Session.id == Participation.session_id)
+        .group_by(Participation.person_id)
+        .subquery("history")
+    )
+    query = query.outerjoin(history, history.c.person_id == Person.id)
+    if filters.sort == "engaged":
+        return query.order_by(func.coalesce(history.c.attended, 0).desc(), *_by_name())
+    if filters.sort == "recent":
+        return query.order_by(history.c.last_attended.is_(None), history.c.last_attended.desc(), *_by_name())
+    # Fair spread: the latest of last invited and last attended, oldest first; never asked first.
+    last_asked = case(
+        (history.c.last_invited.is_(None), history.c.last_attended),
+        (history.c.last_attended.is_(None), history.c.last_invited),
+        (history.c.last_invited > history.c.last_attended, history.c.last_invited),
+        else_=history.c.last_attended,
+    )
+    return query.order_by(last_asked.is_not(None), last_asked, *_by_name())
+
+
+def count_people(filters: Filters) -> int:
+    query = find_people_query(filters).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def with_list_loading(query: Select) -> Select:
+    """What the results table shows (types, ward), loaded in a fixed number of queries."""
+    return query.options(selectinload(Person.type_links))
+
+
+# --- facts shown beside each person ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowFacts:
+    last_attended: dt.date | None = None
+    sessions_this_year: int = 0
+    open_invitations: int = 0
+
+
+NO_FACTS = RowFacts()
+
+
+def person_row_facts(person_ids: Iterable[int], *, today: dt.date | None = None) -> dict[int, RowFacts]:
+    """Per person: last attended date, sessions attended this calendar year, and open
+    invitations (invited or registered at a future session that is not cancelled) — one
+    grouped query. People without participations are absent (use NO_FACTS)."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    today = today or dt.date.today()
+    year_start = dt.date(today.year, 1, 1)
+    year_end = dt.date(today.year, 12, 31)
+    open_invitation = and_(
+        Participation.status.in_([ParticipationStatus.INVITED, ParticipationStatus.REGISTERED]),
+        Session.cancelled_at.is_(None),
+        Session.date >= today,
+    )
+    rows = db.session.execute(
+        select(
+            Participation.person_id,
+            func.max(case((_attended(), Session.date))),
+            func.count(case((and_(_attended(), Session.date.between(year_start, year_end)), 1))),
+            func.count(case((open_invitation, 1))),
+        )
+        .join(Session, Session.id == Participation.session_id)
+        .where(Participation.person_id.in_(ids))
+        .group_by(Participation.person_id)
+    ).all()
+    return {person_id: RowFacts(last, this_year, invitations) for person_id, last, this_year, invitations in rows}

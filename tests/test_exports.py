@@ -1,0 +1,123 @@
+"""Exporting find-people results: the coordinator's columns only, formula-safe, audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from crm.models import AuditEvent, Ward
+from crm.models.enums import PersonType, Role
+from crm.services.exports import HEADERS, formula_safe
+from tests.conftest import csrf_token
+from tests.factories import ConsentFactory, PersonFactory
+
+
+@pytest.mark.parametrize(
+    ("value", "safe"),
+    [
+        ('=HYPERLINK("http://evil.example","click")', '\'=HYPERLINK("http://evil.example","click")'),
+        ("+447700900123", "'+447700900123"),
+        ("-1+2", "'-1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tTab", "'\tTab"),
+        ("\rReturn", "'\rReturn"),
+        ("Amy", "Amy"),
+        ("", ""),
+        (3, 3),
+    ],
+)
+def test_formula_safe(value, safe):
+    assert formula_safe(value) == safe
+
+
+@pytest.fixture
+def exported_people(db):
+    kursaal = db.session.scalar(select(Ward).where(Ward.name == "Kursaal"))
+    evil = PersonFactory(
+        first_name='=HYPERLINK("http://evil.example","x")',
+        last_name="Smith",
+        phone="+447700900123",
+        types=[PersonType.PARENT_CHAMPION],
+        ward_id=kursaal.id,
+        needs_creche=True,
+        interpreter_language="Polish",
+    )
+    ConsentFactory(person=evil)
+    PersonFactory(first_name="Zoë", last_name="Ørsted", types=[PersonType.PARENT_CHAMPION], preferred_name="Zo")
+    PersonFactory(first_name="Not", last_name="Included", types=[PersonType.VOLUNTEER])
+    db.session.commit()
+    return evil
+
+
+def test_csv_export_is_formula_safe_utf8_and_audited(client, login_as, db, exported_people):
+    user = login_as(Role.COORDINATOR)
+    response = client.get("/find/export.csv?type=parent_champion")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="people.csv"'
+    body = response.data
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0] == list(HEADERS)
+    assert len(rows) == 3
+    evil = rows[1] if rows[1][0].startswith("'=") else rows[2]
+    assert evil[0] == '\'=HYPERLINK("http://evil.example","x") Smith'
+    assert evil[3] == "'+447700900123"
+    assert evil[4] == "Kursaal"
+    assert evil[5] == "Parent champion"
+    assert evil[6] == "Yes"
+    assert evil[7] == "Creche; Interpreter (Polish)"
+    zoe = rows[1] if rows[1] is not evil else rows[2]
+    assert zoe[:2] == ["Zoë Ørsted", "Zo"] and zoe[6] == "No" and zoe[8] == "" and zoe[9] == "0"
+    # No equality-monitoring data, nor anything beyond the coordinator's columns.
+    assert all(not h.lower().startswith(("gender", "ethnic", "disab", "religion", "age")) for h in rows[0])
+
+    audit = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "export")).all()
+    assert len(audit) == 1
+    assert audit[0].user_id == user.id
+    assert audit[0].detail == "people export (csv): 2 rows; filters: type=parent_champion"
+
+
+def test_xlsx_export_is_formula_safe_and_audited(client, login_as, db, exported_people):
+    login_as(Role.COORDINATOR)
+    response = client.get("/find/export.xlsx?type=parent_champion&sort=name")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == list(HEADERS)
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example","x") Smith'
+    assert sheet.cell(row=2, column=1).data_type == "s"  # text, not a formula
+    assert rows[1][3] == "'+447700900123"
+    assert rows[2][0] == "Zoë Ørsted"
+    assert rows[2][9] == 0
+    detail = db.session.scalar(select(AuditEvent.detail).where(AuditEvent.entity_type == "export"))
+    assert detail == "people export (xlsx): 2 rows; filters: type=parent_champion"
+
+
+def test_export_with_free_text_never_records_the_text(client, login_as, db, exported_people):
+    login_as(Role.COORDINATOR)
+    token = csrf_token(client.get("/find"))
+    location = client.post("/find/search", data={"csrf_token": token, "q": "Zo"}).headers["Location"]
+    key = parse_qs(urlsplit(location).query)["search"][0]
+    rows = list(csv.reader(io.StringIO(client.get(f"/find/export.csv?search={key}").data.decode("utf-8-sig"))))
+    assert [row[0] for row in rows[1:]] == ["Zoë Ørsted"]
+    detail = db.session.scalar(select(AuditEvent.detail).where(AuditEvent.entity_type == "export"))
+    assert detail == "people export (csv): 1 rows; filters: text search"
+    assert "Zo" not in detail.replace("Zoë", "")
+
+
+def test_export_with_bad_filters_writes_nothing(client, login_as, db, exported_people):
+    login_as(Role.COORDINATOR)
+    response = client.get("/find/export.csv?ward=Atlantis", follow_redirects=True)
+    assert "Fix the filters before exporting" in response.get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "export")) is None
+
+
+def test_champions_cannot_export(client, login_as, exported_people):
+    login_as(Role.CHAMPION)
+    assert client.get("/find/export.xlsx").status_code == 403
