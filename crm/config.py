@@ -67,7 +67,10 @@ class Config:
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
         # Outgoing email. No SMTP_HOST: messages stay in the outbox, readable in the app.
         self.SMTP_HOST = env.get("SMTP_HOST") or None
-        self.SMTP_PORT = int(env.get("SMTP_PORT") or 587)
+        try:
+            self.SMTP_PORT = int(env.get("SMTP_PORT") or 587)
+        except ValueError as error:
+            raise ConfigError("SMTP_PORT must be a port number, like 587") from error
         self.SMTP_USERNAME = env.get("SMTP_USERNAME") or None
         self.SMTP_PASSWORD = env.get("SMTP_PASSWORD") or None
         self.SMTP_STARTTLS = _bool("SMTP_STARTTLS", True)
