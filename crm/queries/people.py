@@ -18,6 +18,27 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def text_condition(text: str):
+    """People whose names or email contain every typed word, or whose phone contains the typed
+    digits (07… or +44… alike)."""
+    conditions = []
+    for word in text.split():
+        like = f"%{escape_like(word.lower())}%"
+        conditions.append(
+            or_(
+                func.lower(Person.first_name).like(like, escape="\\"),
+                func.lower(Person.last_name).like(like, escape="\\"),
+                func.lower(Person.preferred_name).like(like, escape="\\"),
+                Person.email.like(like, escape="\\"),
+            )
+        )
+    match = and_(*conditions)
+    phone_forms = phone_search_forms(text)
+    if phone_forms:
+        match = or_(match, *(Person.phone.like(f"%{form}%") for form in phone_forms))
+    return match
+
+
 def search_people(
     q: str | None = None,
     *,
@@ -32,22 +53,7 @@ def search_people(
     query = select(Person)
     text = (q or "").strip()
     if text:
-        conditions = []
-        for word in text.split():
-            like = f"%{escape_like(word.lower())}%"
-            conditions.append(
-                or_(
-                    func.lower(Person.first_name).like(like, escape="\\"),
-                    func.lower(Person.last_name).like(like, escape="\\"),
-                    func.lower(Person.preferred_name).like(like, escape="\\"),
-                    Person.email.like(like, escape="\\"),
-                )
-            )
-        word_match = and_(*conditions)
-        phone_forms = phone_search_forms(text)
-        if phone_forms:
-            word_match = or_(word_match, *(Person.phone.like(f"%{form}%") for form in phone_forms))
-        query = query.where(word_match)
+        query = query.where(text_condition(text))
     if types:
         valid = [t for t in types if t in PersonType.values()]
         if valid:
