@@ -56,7 +56,9 @@ def exported_people(db):
 
 def test_csv_export_is_formula_safe_utf8_and_audited(client, login_as, db, exported_people):
     user = login_as(Role.COORDINATOR)
-    response = client.get("/find/export.csv?type=parent_champion")
+    response = client.post(
+        "/find/export.csv?type=parent_champion", data={"csrf_token": csrf_token(client.get("/find"))}
+    )
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="people.csv"'
     body = response.data
@@ -84,7 +86,9 @@ def test_csv_export_is_formula_safe_utf8_and_audited(client, login_as, db, expor
 
 def test_xlsx_export_is_formula_safe_and_audited(client, login_as, db, exported_people):
     login_as(Role.COORDINATOR)
-    response = client.get("/find/export.xlsx?type=parent_champion&sort=name")
+    response = client.post(
+        "/find/export.xlsx?type=parent_champion&sort=name", data={"csrf_token": csrf_token(client.get("/find"))}
+    )
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(response.data)).active
@@ -104,7 +108,8 @@ def test_export_with_free_text_never_records_the_text(client, login_as, db, expo
     token = csrf_token(client.get("/find"))
     location = client.post("/find/search", data={"csrf_token": token, "q": "Zo"}).headers["Location"]
     key = parse_qs(urlsplit(location).query)["search"][0]
-    rows = list(csv.reader(io.StringIO(client.get(f"/find/export.csv?search={key}").data.decode("utf-8-sig"))))
+    response = client.post(f"/find/export.csv?search={key}", data={"csrf_token": token})
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert [row[0] for row in rows[1:]] == ["Zoë Ørsted"]
     detail = db.session.scalar(select(AuditEvent.detail).where(AuditEvent.entity_type == "export"))
     assert detail == "people export (csv): 1 rows; filters: text search"
@@ -113,11 +118,13 @@ def test_export_with_free_text_never_records_the_text(client, login_as, db, expo
 
 def test_export_with_bad_filters_writes_nothing(client, login_as, db, exported_people):
     login_as(Role.COORDINATOR)
-    response = client.get("/find/export.csv?ward=Atlantis", follow_redirects=True)
+    response = client.post(
+        "/find/export.csv?ward=Atlantis", data={"csrf_token": csrf_token(client.get("/find"))}, follow_redirects=True
+    )
     assert "Fix the filters before exporting" in response.get_data(as_text=True)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "export")) is None
 
 
 def test_champions_cannot_export(client, login_as, exported_people):
     login_as(Role.CHAMPION)
-    assert client.get("/find/export.xlsx").status_code == 403
+    assert client.post("/find/export.xlsx", data={"csrf_token": csrf_token(client.get("/find"))}).status_code == 403

@@ -20,6 +20,7 @@ from crm.models.enums import (
 )
 from crm.services.errors import InvalidInput
 from crm.services.invitations import invite_people
+from tests.conftest import count_queries
 from tests.factories import ConsentFactory, PersonFactory, SessionFactory, UserFactory
 
 
@@ -273,3 +274,55 @@ def test_wording_can_be_changed_and_reset_to_standard(client, login_as, post_for
     post_form(url, {"invitation_subject": "", "invitation_text": "  "})
     db.session.refresh(session)
     assert (session.invitation_subject, session.invitation_text) == (None, None)
+
+
+def test_the_invitations_page_makes_as_many_queries_for_30_invitees_as_for_3(client, login_as, db):
+    actor = login_as(Role.COORDINATOR)
+    session = SessionFactory(date=dt.date.today() + dt.timedelta(days=10), creche_places=4)
+
+    def add(count: int) -> None:
+        people = [
+            consenting(first_name=f"Invitee{n}", email=f"invitee{n}-{session.id}@example.com")
+            if n % 3
+            else PersonFactory(first_name=f"Invitee{n}", email=None, phone="07400 123456")
+            for n in range(len(participations(db, session)), len(participations(db, session)) + count)
+        ]
+        invite_people(session, [person.id for person in people], actor)
+        db.session.commit()
+
+    def open_page() -> None:
+        page = client.get(f"/sessions/{session.id}/invitations")
+        assert page.status_code == 200
+
+    add(3)
+    with_three = count_queries(db, open_page)
+    add(27)
+    with_thirty = count_queries(db, open_page)
+    assert with_three == with_thirty
+    page = client.get(f"/sessions/{session.id}/invitations").get_data(as_text=True)
+    assert page.count("Not replied") >= 30
+
+
+def test_the_outbox_makes_as_many_queries_for_30_messages_as_for_3(client, login_as, db):
+    actor = login_as(Role.COORDINATOR)
+    sessions = [SessionFactory(date=dt.date.today() + dt.timedelta(days=days)) for days in (3, 6, 9)]
+    made = 0
+
+    def add(count: int) -> None:
+        nonlocal made
+        for n in range(made, made + count):
+            person = consenting(email=f"outbox{n}@example.com")
+            invite_people(sessions[n % len(sessions)], [person.id], actor)
+        made += count
+        db.session.commit()
+
+    def open_outbox() -> None:
+        assert client.get("/invitations/outbox?per_page=50").status_code == 200
+
+    add(3)
+    with_three = count_queries(db, open_outbox)
+    add(27)
+    with_thirty = count_queries(db, open_outbox)
+    assert with_three == with_thirty
+    page = client.get("/invitations/outbox?per_page=50").get_data(as_text=True)
+    assert all(f"outbox{n}@example.com" in page for n in range(30))

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+import threading
 from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask_migrate import upgrade
 from sqlalchemy import select
 
+from crm import create_app
+from crm.config import TestConfig
+from crm.extensions import db as _db
 from crm.models import OutboxMessage
 from crm.models.base import utcnow
 from crm.models.enums import MessageStatus, Role
@@ -153,3 +158,75 @@ def test_without_smtp_nothing_is_sent_and_staff_can_read_the_outbox(runner, invi
     assert "nia@example.com" in listing and "Waiting to send" in listing
     message_page = client.get(f"/invitations/outbox/{invitation.id}").get_data(as_text=True)
     assert "Hello Nia," in message_page and "/reply/" in message_page
+
+
+class TestTwoWorkersAtOnce:
+    """Two `send-mail` runs at the same moment, each in its own thread and app context, against a
+    database of their own with real commits: every queued message is delivered exactly once."""
+
+    MESSAGES = 12
+
+    @pytest.fixture(autouse=True)
+    def db(self):
+        """Replaces the rolled-back `db` fixture: the workers commit for real."""
+        yield _db
+
+    @pytest.fixture
+    def live(self, fresh_database_url):
+        server = SmtpServer()
+        server.start()
+        app = create_app(
+            TestConfig(
+                SQLALCHEMY_DATABASE_URI=fresh_database_url,
+                SMTP_HOST="127.0.0.1",
+                SMTP_PORT=server.port,
+                SMTP_STARTTLS=False,
+            )
+        )
+        with app.app_context():
+            upgrade()
+            session = SessionFactory(title="Rhyme time co-design", date=dt.date.today() + dt.timedelta(days=7))
+            people = [PersonFactory(email=f"worker-test-{n}@example.com") for n in range(self.MESSAGES)]
+            for person in people:
+                ConsentFactory(person=person)
+            invite_people(session, [person.id for person in people], UserFactory(role=Role.COORDINATOR))
+            _db.session.commit()
+        yield app, server
+        server.stop()
+        with app.app_context():
+            _db.session.remove()
+            _db.engine.dispose()
+
+    def test_each_message_is_delivered_exactly_once(self, live):
+        app, server = live
+        barrier = threading.Barrier(2)
+        results: list = [None, None]
+        errors: list = []
+
+        def worker(index: int) -> None:
+            try:
+                with app.app_context():
+                    barrier.wait(timeout=10)
+                    results[index] = mail.deliver_due()
+                    _db.session.remove()
+            except Exception as error:  # reported below, so a failing thread fails the test
+                errors.append(error)
+
+        threads = [threading.Thread(target=worker, args=(index,)) for index in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors, errors
+        assert sum(result.sent for result in results) == self.MESSAGES
+        assert all(result.retrying == 0 and result.failed == 0 for result in results)
+
+        recipients = sorted(rcpt for envelope in server.inbox.received for rcpt in envelope.rcpt_tos)
+        assert recipients == sorted(f"worker-test-{n}@example.com" for n in range(self.MESSAGES))
+        with app.app_context():
+            statuses = _db.session.scalars(select(OutboxMessage.status)).all()
+            assert statuses == [MessageStatus.SENT] * self.MESSAGES
+            # A third run finds nothing left to send.
+            assert mail.deliver_due().sent == 0
+            _db.session.remove()
+        assert len(server.inbox.received) == self.MESSAGES

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from crm.models import AuditEvent, SavedSearch
+from crm.models import AuditEvent, Participation, SavedSearch
 from crm.models.enums import AuditAction, PersonType, Role
 from tests.conftest import csrf_token
-from tests.factories import PersonFactory
+from tests.factories import ConsentFactory, PersonFactory, SessionFactory
 
 
 def stash_text(client, text: str, **filters) -> str:
@@ -118,3 +122,75 @@ def test_a_saved_search_whose_tag_was_removed_says_so(client, login_as, db):
     db.session.commit()
     page = client.get("/find/saved").get_data(as_text=True)
     assert "Needs changing" in page and "no interest tag called &#39;Knitting&#39;" in page
+
+
+def hidden_fields(html: str) -> list[tuple[str, str]]:
+    return [
+        (unescape(name), unescape(value))
+        for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
+    ]
+
+
+def test_invite_everyone_a_saved_search_finds_to_an_upcoming_session(client, login_as, db):
+    login_as(Role.COORDINATOR)
+    champions = [
+        PersonFactory(first_name=name, last_name="Amyson", types=[PersonType.PARENT_CHAMPION])
+        for name in ("Amy", "Amina")
+    ]
+    for person in champions:
+        ConsentFactory(person=person)
+    PersonFactory(first_name="Amy", last_name="Other", types=[PersonType.VOLUNTEER])
+    workshop = SessionFactory(title="Speech and language workshop", date=date.today() + timedelta(days=5))
+    SessionFactory(title="Last month's workshop", date=date.today() - timedelta(days=30))
+    saved = SavedSearch(name="Champions called Am", filters={"q": ["am"], "type": ["parent_champion"]})
+    db.session.add(saved)
+    db.session.commit()
+
+    listing = client.get("/find/saved").get_data(as_text=True)
+    assert f"/find/saved/invite?saved={saved.id}" in listing
+    assert "Invite…" in listing
+
+    choose = client.get(f"/find/saved/invite?saved={saved.id}").get_data(as_text=True)
+    assert "Invite the 2 people this search finds now" in choose
+    assert "Speech and language workshop" in choose
+    assert "Last month&#39;s workshop" not in choose and "Last month's workshop" not in choose
+
+    confirm = client.get(f"/find/saved/invite?saved={saved.id}&session_id={workshop.id}")
+    page = confirm.get_data(as_text=True)
+    assert "Invite the 2 people this search finds now to Speech and language workshop" in page
+    fields = hidden_fields(page)
+    assert ("all", "1") in fields and ("session_id", str(workshop.id)) in fields
+    assert ("q", "am") in fields and ("type", "parent_champion") in fields
+
+    response = client.post("/find/invite", data=MultiDict(fields))
+    assert response.status_code == 200
+    assert "Invited 2 people" in response.get_data(as_text=True)
+    invited = db.session.scalars(select(Participation.person_id).where(Participation.session_id == workshop.id))
+    assert set(invited) == {person.id for person in champions}
+
+
+def test_inviting_from_a_saved_search_needs_an_upcoming_session(client, login_as, db):
+    login_as(Role.COORDINATOR)
+    PersonFactory(types=[PersonType.PARENT_CHAMPION])
+    past = SessionFactory(date=date.today() - timedelta(days=1))
+    SessionFactory(date=date.today() + timedelta(days=3))
+    saved = SavedSearch(name="Champions", filters={"type": ["parent_champion"]})
+    db.session.add(saved)
+    db.session.commit()
+
+    page = client.get(f"/find/saved/invite?saved={saved.id}&session_id={past.id}").get_data(as_text=True)
+    assert "Choose an upcoming session from the list" in page
+    assert 'name="all"' not in page
+    assert client.get("/find/saved/invite?saved=999999").status_code == 404
+
+
+def test_only_those_who_may_invite_see_the_invite_action(client, login_as, db):
+    login_as(Role.CHAMPION)
+    saved = SavedSearch(name="Champions", filters={"type": ["parent_champion"]})
+    db.session.add(saved)
+    PersonFactory(types=[PersonType.PARENT_CHAMPION])
+    db.session.commit()
+    response = client.get("/find/saved")
+    if response.status_code == 200:
+        assert "Invite…" not in response.get_data(as_text=True)
+    assert client.get(f"/find/saved/invite?saved={saved.id}").status_code == 403

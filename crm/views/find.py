@@ -34,6 +34,7 @@ from crm.services import exports
 from crm.services import saved_searches as saved_service
 from crm.services.errors import InvalidInput
 from crm.views import search_terms
+from crm.views.invitations import MAX_INVITE_ALL
 
 bp = Blueprint("find", __name__)
 
@@ -130,12 +131,17 @@ def index():
     )
 
 
-def _run_saved(saved_id: str):
-    if not (saved_id.isascii() and saved_id.isdigit()) or int(saved_id) > 2**31 - 1:
+def _saved_or_404(saved_id: str | None) -> SavedSearch:
+    if not saved_id or not (saved_id.isascii() and saved_id.isdigit()) or int(saved_id) > 2**31 - 1:
         abort(404)
     saved = db.session.get(SavedSearch, int(saved_id))
     if saved is None:
         abort(404)
+    return saved
+
+
+def _run_saved(saved_id: str):
+    saved = _saved_or_404(saved_id)
     args = {name: value for name, value in saved.filters.items() if name != "q"}
     text = saved.filters.get("q")
     key = search_terms.stash(text[0] if isinstance(text, list) and text else text if isinstance(text, str) else None)
@@ -202,6 +208,32 @@ def saved():
     return render_template("find/saved.html", rows=rows, total=total, shown=SAVED_SHOWN, confirm_form=EmptyForm())
 
 
+@bp.get("/find/saved/invite")
+@requires(INVITATIONS_SEND)
+def invite_saved():
+    """Choose an upcoming session for everyone a saved search finds now, then confirm; the
+    confirmation posts the search's filters to the invite action with `all=1`."""
+    if not request.args.get("saved"):
+        return redirect(url_for("find.saved"))
+    saved = _saved_or_404(request.args.get("saved"))
+    filters, errors = parse_filters(saved.filters)
+    sessions = _upcoming_sessions()
+    chosen_id = request.args.get("session_id", "")
+    chosen = next((s for s in sessions if chosen_id.isdigit() and s.id == int(chosen_id)), None)
+    return render_template(
+        "find/invite_saved.html",
+        saved=saved,
+        errors=errors,
+        count=None if errors else count_people(filters),
+        hidden_filters=[] if errors else [(n, v) for n, values in filters.params().items() for v in values],
+        sessions=sessions,
+        chosen=chosen,
+        choice_problem="session_id" in request.args and chosen is None,
+        max_invite=MAX_INVITE_ALL,
+        invite_endpoint=INVITE_ENDPOINT,
+    )
+
+
 @bp.post("/find/saved/delete")
 @requires(PEOPLE_FIND)
 def delete_saved():
@@ -221,6 +253,9 @@ def delete_saved():
 
 
 def _export(file_format: str):
+    # A POST (with CSRF) because an export writes an audit row; the filters stay in the URL.
+    if not EmptyForm().validate_on_submit():
+        abort(400)
     filters, errors = _current_filters()
     if errors:
         flash("Fix the filters before exporting: " + "; ".join(errors.values()), "error")
@@ -233,13 +268,13 @@ def _export(file_format: str):
     return response
 
 
-@bp.get("/find/export.csv")
+@bp.post("/find/export.csv")
 @requires(PEOPLE_FIND)
 def export_csv():
     return _export("csv")
 
 
-@bp.get("/find/export.xlsx")
+@bp.post("/find/export.xlsx")
 @requires(PEOPLE_FIND)
 def export_xlsx():
     return _export("xlsx")
