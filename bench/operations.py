@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from crm.extensions import db
-from crm.models import Participation, Person, Session
+from crm.models import Participation, Person, Session, Ward
 from crm.models.enums import (
     InvolvementLevel,
     ParticipationSource,
@@ -153,6 +153,42 @@ def api_people(ctx: Context):
     headers = {"Authorization": f"Bearer {ctx.api_token}"}
     query = {"type": "parent_champion", "per_page": 50}
     return lambda: ctx.client.get("/api/v1/people", query_string=query, headers=headers)
+
+
+def find_filters(ctx: Context, **extra) -> dict:
+    """Filters a coordinator would use: parents and carers in the busiest ward who agreed to be
+    contacted and came at least twice."""
+    return {
+        "type": "parent_carer",
+        "ward": ctx.facts["busiest_ward"],
+        "consent": "contact",
+        "attended_min": 2,
+    } | extra
+
+
+@operation("find people, filtered first page", contains='id="find-count"')
+def find_people_filtered(ctx: Context):
+    query = find_filters(ctx, sort="name")
+    return lambda: ctx.client.get("/find", query_string=query)
+
+
+@operation("find people, fair spread", contains='id="find-count"')
+def find_people_fair(ctx: Context):
+    query = {"type": "parent_carer", "consent": "contact", "sort": "fair"}
+    return lambda: ctx.client.get("/find", query_string=query)
+
+
+@operation("find people, live count", contains='"count"')
+def find_people_count(ctx: Context):
+    query = find_filters(ctx)
+    return lambda: ctx.client.get("/find/count", query_string=query)
+
+
+@operation("people export CSV, one ward's parents and carers", contains="Name,Preferred name")
+def people_export_csv(ctx: Context):
+    query = {"type": "parent_carer", "ward": ctx.facts["busiest_ward"]}
+    data = {"csrf_token": ctx.csrf_token()}
+    return lambda: ctx.client.post("/find/export.csv", query_string=query, data=data)
 
 
 @operation(f"register save ({REGISTER_SIZE} people)", expect=302)
@@ -309,6 +345,13 @@ def study(app: Flask) -> dict:
         .limit(1)
     ).first()
     people = db.session.scalar(sa.select(sa.func.count()).select_from(Person))
+    busiest_ward = db.session.execute(
+        sa.select(Ward.name, sa.func.count().label("n"))
+        .join(Person, Person.ward_id == Ward.id)
+        .group_by(Ward.id, Ward.name)
+        .order_by(sa.desc("n"), Ward.name)
+        .limit(1)
+    ).first()
     person = db.session.get(Person, busiest_person.person_id)
     return {
         "most_active_person_id": busiest_person.person_id,
@@ -318,4 +361,5 @@ def study(app: Flask) -> dict:
         "people": people,
         "people_pages": max(1, math.ceil(people / app.config["PER_PAGE"])),
         "search_name": person.full_name,
+        "busiest_ward": busiest_ward.name,
     }

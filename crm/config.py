@@ -25,7 +25,6 @@ class Config:
     TESTING = False
     DEBUG = False
 
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
 
     SESSION_COOKIE_NAME = "crm_session"
@@ -60,6 +59,7 @@ class Config:
                 "or set CRM_ENV=development for a local setup."
             )
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(env.get("DATABASE_URL") or self.default_database_url())
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.RATELIMIT_STORAGE_URI = env.get("RATELIMIT_STORAGE_URI", "memory://")
         self.BASE_URL = env.get("BASE_URL", self.BASE_URL).rstrip("/")
         if "SESSION_COOKIE_SECURE" in env:
@@ -114,6 +114,7 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
             overrides.pop("SQLALCHEMY_DATABASE_URI", None) or os.environ.get("TEST_DATABASE_URL") or "sqlite://"
         )
+        self.SQLALCHEMY_ENGINE_OPTIONS = engine_options(self.SQLALCHEMY_DATABASE_URI)
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.SMTP_HOST = None  # tests that deliver mail start their own SMTP server
         for key, value in overrides.items():
@@ -131,6 +132,16 @@ def config_from_environment(instance_path: str) -> Config:
     if name not in CONFIGS:
         raise ConfigError(f"CRM_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
     return CONFIGS[name](instance_path)
+
+
+def engine_options(url: str) -> dict:
+    """Connection settings per database. PostgreSQL's JIT compiler is switched off: the CRM's
+    queries are short, and compiling them cost more than running them (find people went from
+    about 40 ms to 390 ms with JIT on, at 100,000 people)."""
+    options: dict = {"pool_pre_ping": True}
+    if url.startswith("postgresql"):
+        options["connect_args"] = {"options": "-c jit=off"}
+    return options
 
 
 def normalise_database_url(url: str) -> str:

@@ -92,3 +92,10 @@ def test_api_errors_are_json(client):
     response = client.get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_postgresql_connections_switch_off_jit():
+    from crm.config import engine_options
+
+    assert engine_options("postgresql+psycopg://db/crm")["connect_args"] == {"options": "-c jit=off"}
+    assert "connect_args" not in engine_options("sqlite:///crm.sqlite")

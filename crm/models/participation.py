@@ -32,7 +32,8 @@ class Participation(TimestampMixin, db.Model):
     __tablename__ = "participations"
     __table_args__ = (
         UniqueConstraint("session_id", "person_id"),
-        Index("ix_participations_person_id_status", "person_id", "status"),
+        # Covers a person's history lookups (status, session, invited) without reading the table.
+        Index("ix_participations_person_status_session_invited", "person_id", "status", "session_id", "invited_at"),
         Index("ix_participations_person_id_invited_at", "person_id", "invited_at"),
         CheckConstraint("minutes IS NULL OR minutes >= 0", name="minutes_not_negative"),
         CheckConstraint("creche_children >= 0", name="creche_children_not_negative"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -113,6 +113,7 @@ class Consent(db.Model):
     """One purpose a person agreed to, how and in what words; withdrawal ends it."""
 
     __tablename__ = "consents"
+    __table_args__ = (Index("ix_consents_person_id_purpose_withdrawn_at", "person_id", "purpose", "withdrawn_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)

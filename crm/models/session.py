@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, Time
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
@@ -41,6 +41,8 @@ class Session(TimestampMixin, db.Model):
         CheckConstraint("end_time > start_time", name="ends_after_start"),
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("creche_places >= 0", name="creche_places_not_negative"),
+        # Finds the few cancelled sessions that attendance filters leave out.
+        Index("ix_sessions_cancelled_at_date", "cancelled_at", "date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -317,6 +317,11 @@ def _wards(names: list[str]) -> tuple[list[Ward], str | None]:
 
 
 # --- the query ---------------------------------------------------------------------------
+#
+# The participation-history filters are correlated subqueries on one person's participations,
+# answered from the index on participations(person_id, status, session_id, invited_at) with the
+# sessions that do not count as a NOT IN list built once, so their cost follows the people the
+# other filters leave, not the whole participations table. Counting never sorts.
 
 
 def _attended():
@@ -324,13 +329,47 @@ def _attended():
     return and_(Participation.status == ParticipationStatus.ATTENDED, Session.cancelled_at.is_(None))
 
 
-def _attendances(*conditions) -> Select:
-    """Person ids with their counting attendances, ready to GROUP BY."""
+def _own_participations(*columns) -> Select:
+    """SELECT `columns` FROM the current person's participations joined to their sessions."""
     return (
-        select(Participation.person_id)
+        select(*columns)
+        .select_from(Participation)
         .join(Session, Session.id == Participation.session_id)
-        .where(_attended(), *conditions)
+        .where(Participation.person_id == Person.id)
+        .correlate(Person)
     )
+
+
+def _other_sessions(*conditions) -> Select:
+    """Ids of the sessions that do NOT count: cancelled, or not meeting `conditions` (a NULL
+    counts as not meeting). An uncorrelated NOT IN list, which SQLite and PostgreSQL build once
+    and probe per participation, so a person's history needs no join per person."""
+    if not conditions:
+        return select(Session.id).where(Session.cancelled_at.is_not(None))
+    counts = case((and_(Session.cancelled_at.is_(None), *conditions), 0), else_=1)
+    return select(Session.id).where(counts == 1)
+
+
+def _person_participations(status: ParticipationStatus, *session_conditions) -> Select:
+    return (
+        select(Participation.id)
+        .where(
+            Participation.person_id == Person.id,
+            Participation.status == status,
+            Participation.session_id.not_in(_other_sessions(*session_conditions)),
+        )
+        .correlate(Person)
+    )
+
+
+def _attended_where(*conditions):
+    """The person attended at least one session meeting `conditions` (on Session)."""
+    return exists(_person_participations(ParticipationStatus.ATTENDED, *conditions))
+
+
+def _attendance_count(*conditions, status: ParticipationStatus = ParticipationStatus.ATTENDED):
+    counted = _person_participations(status, *conditions).with_only_columns(func.count())
+    return counted.scalar_subquery()
 
 
 def _text_condition(text: str):
@@ -395,43 +434,28 @@ def _conditions(filters: Filters, today: dt.date, now: dt.datetime) -> list:
             in_range.append(Session.date >= filters.attended_from)
         if filters.attended_to:
             in_range.append(Session.date <= filters.attended_to)
-        conditions.append(
-            Person.id.in_(_attendances(*in_range).group_by(Participation.person_id).having(func.count() >= minimum))
-        )
+        if minimum == 1:
+            conditions.append(_attended_where(*in_range))
+        else:
+            conditions.append(_attendance_count(*in_range) >= minimum)
     if filters.theme:
-        conditions.append(Person.id.in_(_attendances(Session.theme_id == filters.theme.id)))
+        conditions.append(_attended_where(Session.theme_id == filters.theme.id))
     if filters.level_min:
         levels = [level for level in InvolvementLevel if level.rank >= filters.level_min.rank]
-        conditions.append(Person.id.in_(_attendances(Session.involvement_level.in_(levels))))
+        conditions.append(_attended_where(Session.involvement_level.in_(levels)))
     if filters.last_attended_before:
-        conditions.append(
-            Person.id.in_(
-                _attendances()
-                .group_by(Participation.person_id)
-                .having(func.max(Session.date) < filters.last_attended_before)
-            )
-        )
+        # Attended, and not on or after the date: the last attendance was before it.
+        conditions.append(_attended_where())
+        conditions.append(~_attended_where(Session.date >= filters.last_attended_before))
     if filters.last_attended_after:
-        conditions.append(Person.id.in_(_attendances(Session.date > filters.last_attended_after)))
+        conditions.append(_attended_where(Session.date > filters.last_attended_after))
     if filters.never_attended:
-        conditions.append(
-            ~exists()
-            .where(Participation.person_id == Person.id, _attended())
-            .where(Session.id == Participation.session_id)
-        )
+        conditions.append(~_attended_where())
     if filters.not_invited_days is not None:
         since = now - dt.timedelta(days=filters.not_invited_days)
         conditions.append(~exists().where(Participation.person_id == Person.id, Participation.invited_at >= since))
     if filters.no_show_min:
-        conditions.append(
-            Person.id.in_(
-                select(Participation.person_id)
-                .join(Session, Session.id == Participation.session_id)
-                .where(Participation.status == ParticipationStatus.NO_SHOW, Session.cancelled_at.is_(None))
-                .group_by(Participation.person_id)
-                .having(func.count() >= filters.no_show_min)
-            )
-        )
+        conditions.append(_attendance_count(status=ParticipationStatus.NO_SHOW) >= filters.no_show_min)
     return conditions
 
 
@@ -446,30 +470,57 @@ def _by_name():
     return (func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
 
 
-def find_people_query(filters: Filters, *, today: dt.date | None = None, now: dt.datetime | None = None) -> Select:
-    """One SELECT of the people matching every filter, in `filters.sort` order (ties by name,
-    then id, so pages never shuffle)."""
-    now = now or dt.datetime.now(dt.UTC)
-    today = today or dt.date.today()
-    query = select(Person).where(*_conditions(filters, today, now))
-    if filters.sort == "name":
-        return query.order_by(*_by_name())
-
+def _history(conditions: list):
+    """Per person among those matching `conditions`: attendances, last attended, last invited
+    (grouped over just their participations, not the whole table)."""
+    attended = _attended()
+    candidates = select(Person.id).where(*conditions) if conditions else None
     history = (
         select(
             Participation.person_id.label("person_id"),
-            func.count(case((_attended(), 1))).label("attended"),
-            func.max(case((_attended(), Session.date))).label("last_attended"),
+            func.count(case((attended, 1))).label("attended"),
+            func.max(case((attended, Session.date))).label("last_attended"),
             func.max(Participation.invited_at).label("last_invited"),
         )
         .join(Session, Session.id == Participation.session_id)
         .group_by(Participation.person_id)
-        .subquery("history")
     )
+    if candidates is not None:
+        history = history.where(Participation.person_id.in_(candidates))
+    return history.subquery("history")
+
+
+def _last_asked():
+    """Correlated: the later of when the person was last invited and last attended."""
+    attended = _attended()
+    per_row = case(
+        (Participation.invited_at.is_(None), case((attended, Session.date))),
+        (~attended, Participation.invited_at),
+        (Participation.invited_at > Session.date, Participation.invited_at),
+        else_=Session.date,
+    )
+    return _own_participations(func.max(per_row)).scalar_subquery()
+
+
+def _correlated_order(query: Select, sort: str) -> Select:
+    """The sorts as correlated subqueries (one person's participations each, by index): SQLite
+    runs these as nested index lookups, and a count (ORDER BY dropped) never computes them."""
+    if sort == "engaged":
+        return query.order_by(_attendance_count().desc(), *_by_name())
+    if sort == "recent":
+        last_attended = _own_participations(func.max(Session.date)).where(_attended()).scalar_subquery()
+        return query.order_by(last_attended.desc().nulls_last(), *_by_name())
+    return query.order_by(_last_asked().asc().nulls_first(), *_by_name())
+
+
+def _grouped_order(query: Select, sort: str, conditions: list) -> Select:
+    """The sorts from one GROUP BY over the matching people's participations: PostgreSQL
+    hash-joins this once, where it would plan a correlated subquery as a join per person."""
+    history = _history(conditions)
     query = query.outerjoin(history, history.c.person_id == Person.id)
-    if filters.sort == "engaged":
+    if sort == "engaged":
         return query.order_by(func.coalesce(history.c.attended, 0).desc(), *_by_name())
-    if filters.sort == "recent":
+    if sort == "recent":
         return query.order_by(history.c.last_attended.is_(None), history.c.last_attended.desc(), *_by_name())
     # Fair spread: the latest of last invited and last attended, oldest first; never asked first.
     last_asked = case(
@@ -481,9 +532,26 @@ def find_people_query(filters: Filters, *, today: dt.date | None = None, now: dt
     return query.order_by(last_asked.is_not(None), last_asked, *_by_name())
 
 
+def find_people_query(filters: Filters, *, today: dt.date | None = None, now: dt.datetime | None = None) -> Select:
+    """One SELECT of the people matching every filter, in `filters.sort` order (ties by name,
+    then id, so pages never shuffle). Fair spread puts the people least recently invited or
+    attended first (never either first)."""
+    now = now or dt.datetime.now(dt.UTC)
+    today = today or dt.date.today()
+    conditions = _conditions(filters, today, now)
+    query = select(Person).where(*conditions)
+    if filters.sort == "name":
+        return query.order_by(*_by_name())
+    if db.session.get_bind().dialect.name == "sqlite":
+        return _correlated_order(query, filters.sort)
+    return _grouped_order(query, filters.sort, conditions)
+
+
 def count_people(filters: Filters) -> int:
-    query = find_people_query(filters).order_by(None)
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    """How many people match: one COUNT, without the sort."""
+    now = dt.datetime.now(dt.UTC)
+    query = select(func.count()).select_from(Person).where(*_conditions(filters, dt.date.today(), now))
+    return db.session.scalar(query) or 0
 
 
 def with_list_loading(query: Select) -> Select:
