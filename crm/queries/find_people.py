@@ -37,8 +37,7 @@ from crm.models.enums import (
     PersonType,
     TagCategory,
 )
-from crm.queries.people import escape_like
-from crm.validation import phone_search_forms
+from crm.queries.people import text_condition
 
 # The parameter names, in the order a description of a search lists them.
 FILTER_NAMES = (
@@ -372,29 +371,10 @@ def _attendance_count(*conditions, status: ParticipationStatus = ParticipationSt
     return counted.scalar_subquery()
 
 
-def _text_condition(text: str):
-    conditions = []
-    for word in text.split():
-        like = f"%{escape_like(word.lower())}%"
-        conditions.append(
-            or_(
-                func.lower(Person.first_name).like(like, escape="\\"),
-                func.lower(Person.last_name).like(like, escape="\\"),
-                func.lower(Person.preferred_name).like(like, escape="\\"),
-                Person.email.like(like, escape="\\"),
-            )
-        )
-    match = and_(*conditions)
-    phone_forms = phone_search_forms(text)
-    if phone_forms:
-        match = or_(match, *(Person.phone.like(f"%{form}%") for form in phone_forms))
-    return match
-
-
 def _conditions(filters: Filters, today: dt.date, now: dt.datetime) -> list:
     conditions: list = []
     if filters.q and filters.q.strip():
-        conditions.append(_text_condition(filters.q.strip()))
+        conditions.append(text_condition(filters.q.strip()))
     if filters.types:
         conditions.append(Person.id.in_(select(PersonTypeLink.person_id).where(PersonTypeLink.type.in_(filters.types))))
     if filters.tags:
