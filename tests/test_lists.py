@@ -48,3 +48,16 @@ def test_the_api_returns_an_empty_page_past_the_end(client, db):
     db.session.commit()
     body = client.get("/api/v1/people?page=5", headers={"Authorization": f"Bearer {token}"}).get_json()
     assert (body["items"], body["page"], body["total"]) == ([], 5, 1)
+
+
+def test_filter_drop_downs_keep_what_was_chosen(client, login_as, db):
+    from crm.models import Ward
+
+    login_as(Role.CHAMPION)
+    kursaal = db.session.query(Ward).filter_by(name="Kursaal").one()
+    page = client.get("/people/", query_string={"ward": kursaal.id, "type": "volunteer"}).get_data(as_text=True)
+    assert f'<option value="{kursaal.id}" selected>Kursaal</option>' in page
+    assert '<option value="volunteer" selected>Volunteer</option>' in page
+    assert page.count(" selected>") == 2
+    sessions = client.get("/sessions/", query_string={"kind": "panel"}).get_data(as_text=True)
+    assert '<option value="panel" selected>Panel</option>' in sessions
