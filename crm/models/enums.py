@@ -123,6 +123,13 @@ class AuditAction(LabelledEnum):
     DISABLE = "disable", "Disabled"
     ENABLE = "enable", "Enabled"
     TOKEN = "token", "API token created"
+    VIEW = "view", "Viewed"
+    IMPORT = "import", "Imported"
+    EXPORT = "export", "Exported"
+    MERGE = "merge", "Merged"
+    SUBJECT_ACCESS = "subject_access", "Subject access export"
+    ERASE = "erase", "Anonymised"
+    RETENTION = "retention", "Retention review applied"
 
 
 class ParticipationStatus(LabelledEnum):
@@ -189,3 +196,74 @@ class MessageStatus(LabelledEnum):
     QUEUED = "queued", "Waiting to send"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+
+
+# Equality monitoring (special category data: managers and admins only, never in exports).
+PREFER_NOT_TO_SAY = "prefer_not_to_say", "Prefer not to say"
+
+
+class AgeBand(LabelledEnum):
+    UNDER_18 = "under_18", "Under 18"
+    AGE_18_24 = "18_24", "18 to 24"
+    AGE_25_34 = "25_34", "25 to 34"
+    AGE_35_44 = "35_44", "35 to 44"
+    AGE_45_54 = "45_54", "45 to 54"
+    AGE_55_64 = "55_64", "55 to 64"
+    AGE_65_PLUS = "65_plus", "65 or over"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class EthnicGroup(LabelledEnum):
+    """The five high-level groups of the ONS 2021 Census (England), used in reports."""
+
+    ASIAN = "asian", "Asian, Asian British or Asian Welsh"
+    BLACK = "black", "Black, Black British, Black Welsh, Caribbean or African"
+    MIXED = "mixed", "Mixed or Multiple ethnic groups"
+    WHITE = "white", "White"
+    OTHER = "other", "Other ethnic group"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class Ethnicity(LabelledEnum):
+    """The 19 ethnic categories of the ONS 2021 Census (England); `.group` is the high-level group."""
+
+    BANGLADESHI = "asian_bangladeshi", "Bangladeshi"
+    CHINESE = "asian_chinese", "Chinese"
+    INDIAN = "asian_indian", "Indian"
+    PAKISTANI = "asian_pakistani", "Pakistani"
+    ASIAN_OTHER = "asian_other", "Any other Asian background"
+    AFRICAN = "black_african", "African"
+    CARIBBEAN = "black_caribbean", "Caribbean"
+    BLACK_OTHER = "black_other", "Any other Black, Black British or Caribbean background"
+    WHITE_ASIAN = "mixed_white_asian", "White and Asian"
+    WHITE_BLACK_AFRICAN = "mixed_white_black_african", "White and Black African"
+    WHITE_BLACK_CARIBBEAN = "mixed_white_black_caribbean", "White and Black Caribbean"
+    MIXED_OTHER = "mixed_other", "Any other Mixed or Multiple ethnic background"
+    WHITE_BRITISH = "white_british", "English, Welsh, Scottish, Northern Irish or British"
+    WHITE_IRISH = "white_irish", "Irish"
+    GYPSY_TRAVELLER = "white_gypsy_traveller", "Gypsy or Irish Traveller"
+    ROMA = "white_roma", "Roma"
+    WHITE_OTHER = "white_other", "Any other White background"
+    ARAB = "other_arab", "Arab"
+    OTHER = "other_other", "Any other ethnic group"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+    @property
+    def group(self) -> EthnicGroup:
+        if self is Ethnicity.PREFER_NOT_TO_SAY:
+            return EthnicGroup.PREFER_NOT_TO_SAY
+        return EthnicGroup(self.value.split("_", 1)[0])
+
+
+class Disability(LabelledEnum):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY
+
+
+class Gender(LabelledEnum):
+    WOMAN = "woman", "Woman"
+    MAN = "man", "Man"
+    NON_BINARY = "non_binary", "Non-binary"
+    OTHER = "other", "In another way"
+    PREFER_NOT_TO_SAY = PREFER_NOT_TO_SAY

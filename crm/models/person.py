@@ -10,7 +10,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crm.extensions import db
 from crm.models.base import TimestampMixin, UTCDateTime, utcnow
-from crm.models.enums import ConsentMethod, ConsentPurpose, PersonStatus, PersonType
+from crm.models.enums import (
+    AgeBand,
+    ConsentMethod,
+    ConsentPurpose,
+    Disability,
+    Ethnicity,
+    Gender,
+    PersonStatus,
+    PersonType,
+)
 from crm.models.types import enum_type
 
 if TYPE_CHECKING:
@@ -46,6 +55,9 @@ class Person(TimestampMixin, db.Model):
     other_needs: Mapped[str | None] = mapped_column(Text)
     dietary_needs: Mapped[str | None] = mapped_column(String(300))
     notes: Mapped[str | None] = mapped_column(Text)
+    # Set when the person was anonymised (erasure or retention): the row stays so that their
+    # participations keep counting in the statistics, but nothing identifies them any more.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Optimistic locking: an edit based on an old version is refused, not silently applied.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
@@ -64,6 +76,11 @@ class Person(TimestampMixin, db.Model):
         cascade="all, delete-orphan",
         lazy="raise",
         order_by="Consent.given_at.desc()",
+    )
+
+    # Special category data, kept apart: loaded only where managers and admins ask for it.
+    equality: Mapped[EqualityMonitoring | None] = relationship(
+        back_populates="person", cascade="all, delete-orphan", lazy="raise"
     )
 
     @property
@@ -132,3 +149,34 @@ class Consent(db.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+
+class EqualityMonitoring(db.Model):
+    """Optional equality-monitoring answers (special category data under UK GDPR).
+
+    Visible and editable only by managers and admins, every view audited, never exported with
+    people, reported only as aggregates with small counts suppressed."""
+
+    __tablename__ = "equality_monitoring"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    age_band: Mapped[AgeBand | None] = mapped_column(enum_type(AgeBand))
+    ethnicity: Mapped[Ethnicity | None] = mapped_column(enum_type(Ethnicity))
+    disability: Mapped[Disability | None] = mapped_column(enum_type(Disability))
+    gender: Mapped[Gender | None] = mapped_column(enum_type(Gender))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(back_populates="equality", lazy="raise")
+
+
+class PersonMerge(db.Model):
+    """A person merged into another: the merged-away id keeps working as a redirect."""
+
+    __tablename__ = "person_merges"
+
+    # No foreign key: the merged-away person no longer exists.
+    merged_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    survivor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    merged_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    merged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
