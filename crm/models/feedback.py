@@ -71,6 +71,8 @@ class FeedbackRating(db.Model):
     )
 
     response_id: Mapped[int] = mapped_column(ForeignKey("feedback_responses.id", ondelete="CASCADE"), primary_key=True)
-    topic_id: Mapped[int] = mapped_column(ForeignKey("feedback_topics.id", ondelete="CASCADE"), primary_key=True, index=True)
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback_topics.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     knowledge_before: Mapped[int]
     knowledge_after: Mapped[int]
