@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.extensions import db
@@ -28,3 +28,26 @@ class ProgrammeSettings(db.Model):
     retention_months: Mapped[int] = mapped_column(default=36)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class DataVersion(db.Model):
+    """A counter bumped in every transaction that changes data the reports read (one row, id 1).
+
+    Cached reports carry the version they were computed from; a different version means stale."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, default=1)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ReportCache(db.Model):
+    """A computed report (JSON), valid while the data version it was computed from is current."""
+
+    __tablename__ = "report_cache"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data_version: Mapped[int] = mapped_column(BigInteger)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    payload: Mapped[dict] = mapped_column(JSON)

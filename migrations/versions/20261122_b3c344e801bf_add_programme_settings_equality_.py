@@ -125,6 +125,20 @@ def upgrade():
         sa.column('retention_months', sa.Integer()),
         sa.column('updated_at', sa.DateTime(timezone=True)),
     )
+    op.create_table('data_version',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.CheckConstraint('id = 1', name=op.f('ck_data_version_single_row')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_data_version'))
+    )
+    op.create_table('report_cache',
+    sa.Column('key', sa.String(length=100), nullable=False),
+    sa.Column('data_version', sa.BigInteger(), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_report_cache'))
+    )
+    op.execute(sa.table('data_version', sa.column('id'), sa.column('value')).insert().values(id=1, value=0))
     op.execute(
         programme_settings.insert().values(
             id=1, financial_year_start_month=4, retention_months=36, updated_at=sa.func.now()
@@ -137,6 +151,8 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('report_cache')
+    op.drop_table('data_version')
     # Rows with the new actions are kept as plain updates: the who and when stay in the log.
     audit_events = sa.table('audit_events', sa.column('action', sa.String()))
     op.execute(audit_events.update().where(audit_events.c.action.in_(NEW_AUDIT_ACTIONS)).values(action='update'))
