@@ -20,6 +20,9 @@ def create_app(config: Config | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+    from crm.queries import report_cache
+
+    report_cache.install()
     migrate.init_app(app, db, directory=str(_migrations_directory()), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -226,4 +226,6 @@ def send_mail_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    import crm.commands.reports  # noqa: F401
+
     app.cli.add_command(crm_cli)

@@ -287,6 +287,88 @@ _ERROR_DESCRIPTIONS = {
     "Invalid": "Some fields or parameters are not valid; `fields` names each one.",
 }
 
+_COUNT = {"type": "integer", "minimum": 0}
+_COUNTS_BY_NAME = {"type": "object", "additionalProperties": _COUNT}
+_SESSIONS_AND_ATTENDANCES = {
+    "type": "object",
+    "required": ["sessions", "attendances"],
+    "properties": {"sessions": _COUNT, "attendances": _COUNT},
+}
+SCHEMAS["ParticipationReport"] = {
+    "type": "object",
+    "required": [
+        "period",
+        "sessions_held",
+        "attendances",
+        "unique_participants",
+        "new_participants",
+        "returning_participants",
+        "retained_from_previous",
+        "hours",
+        "no_show_rate",
+        "by_month",
+        "by_person_type",
+        "by_ward",
+        "by_organisation",
+        "by_theme",
+        "by_involvement_level",
+        "contributions",
+    ],
+    "properties": {
+        "period": {
+            "type": "object",
+            "required": ["start", "end", "basis", "label"],
+            "properties": {
+                "start": {"type": "string", "format": "date"},
+                "end": {"type": "string", "format": "date"},
+                "basis": _enum(["calendar", "financial"]),
+                "label": {"type": "string", "examples": ["2024/25"]},
+            },
+        },
+        "sessions_held": _COUNT,
+        "attendances": _COUNT,
+        "unique_participants": _COUNT,
+        "new_participants": _COUNT,
+        "returning_participants": _COUNT,
+        "retained_from_previous": {
+            "type": "object",
+            "required": ["previous_unique", "retained", "rate"],
+            "properties": {"previous_unique": _COUNT, "retained": _COUNT, "rate": {"type": "number"}},
+        },
+        "hours": {"type": "number", "minimum": 0},
+        "no_show_rate": {"type": "number", "minimum": 0, "maximum": 1},
+        "by_month": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["month", "sessions", "attendances", "unique_participants"],
+                "properties": {
+                    "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+                    "sessions": _COUNT,
+                    "attendances": _COUNT,
+                    "unique_participants": _COUNT,
+                },
+            },
+        },
+        "by_person_type": _COUNTS_BY_NAME,
+        "by_ward": _COUNTS_BY_NAME,
+        "by_organisation": _COUNTS_BY_NAME,
+        "by_theme": {"type": "object", "additionalProperties": _SESSIONS_AND_ATTENDANCES},
+        "by_involvement_level": {"type": "object", "additionalProperties": _SESSIONS_AND_ATTENDANCES},
+        "contributions": {
+            "type": "object",
+            "required": ["total", "by_kind", "acted_on", "not_taken_forward", "open"],
+            "properties": {
+                "total": _COUNT,
+                "by_kind": _COUNTS_BY_NAME,
+                "acted_on": _COUNT,
+                "not_taken_forward": _COUNT,
+                "open": _COUNT,
+            },
+        },
+    },
+}
+
 PATHS: dict[str, Any] = {
     "/people": {
         "get": {
@@ -376,6 +458,27 @@ PATHS: dict[str, Any] = {
             "responses": {"200": _json(_ref("Session"), "The session."), **_errors(401, 403, 404)},
         },
     },
+    "/reports/participation": {
+        "get": {
+            "operationId": "getParticipationReport",
+            "summary": "The annual participation report",
+            "description": (
+                "Needs the reports.view permission. All counts are over sessions dated in the period "
+                "that are not cancelled; attended means status `attended`. The same JSON as "
+                "`flask crm report participation`."
+            ),
+            "tags": ["Reports"],
+            "parameters": [
+                _query(
+                    "year",
+                    {"type": "string", "pattern": "^[0-9]{4}$"},
+                    "The year (a financial year is named by the year it starts in); default the current one.",
+                ),
+                _query("basis", _enum(["calendar", "financial"], default="calendar"), "Calendar or financial year."),
+            ],
+            "responses": {"200": _json(_ref("ParticipationReport"), "The report."), **_errors(401, 403, 422)},
+        },
+    },
     "/openapi.json": {
         "get": {
             "operationId": "getOpenApiDocument",
@@ -408,7 +511,13 @@ DOCUMENT: dict[str, Any] = {
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": "People"}, {"name": "Organisations"}, {"name": "Sessions"}, {"name": "Documentation"}],
+    "tags": [
+        {"name": "People"},
+        {"name": "Organisations"},
+        {"name": "Sessions"},
+        {"name": "Reports"},
+        {"name": "Documentation"},
+    ],
     "paths": PATHS,
     "components": {
         "securitySchemes": {

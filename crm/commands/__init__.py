@@ -1,0 +1,1 @@
+"""`flask crm` commands, one module per area (registered in crm/cli.py)."""
