@@ -35,6 +35,8 @@ class Participation(TimestampMixin, db.Model):
         # Covers a person's history lookups (status, session, invited) without reading the table.
         Index("ix_participations_person_status_session_invited", "person_id", "status", "session_id", "invited_at"),
         Index("ix_participations_person_id_invited_at", "person_id", "invited_at"),
+        # Covers the reports: a period's sessions → their attended rows, people and minutes.
+        Index("ix_participations_session_status_person", "session_id", "status", "person_id", "minutes"),
         CheckConstraint("minutes IS NULL OR minutes >= 0", name="minutes_not_negative"),
         CheckConstraint("creche_children >= 0", name="creche_children_not_negative"),
     )

@@ -8,7 +8,6 @@ All counts are over sessions whose date falls in the period and that are not can
 from __future__ import annotations
 
 from sqlalchemy import and_, case, distinct, exists, extract, func, literal, select
-from sqlalchemy.orm import aliased
 
 from crm.extensions import db
 from crm.models import (
@@ -140,26 +139,19 @@ def _totals(period: Period) -> dict:
 
 
 def _new_participants(period: Period) -> int:
-    """Attendees whose first attendance ever falls in the period: none before its start."""
-    earlier = aliased(Participation)
-    earlier_session = aliased(Session)
-    attended_before = (
-        select(literal(1))
-        .select_from(earlier)
-        .join(earlier_session, earlier_session.id == earlier.session_id)
-        .where(
-            earlier.person_id == Participation.person_id,
-            earlier.status == ATTENDED,
-            earlier_session.date < period.start,
-            earlier_session.cancelled_at.is_(None),
-        )
+    """Attendees whose first attendance ever falls in the period: none before its start.
+
+    Checked per attendee through the (person, status, session) index against the set of earlier
+    sessions, which the database builds once."""
+    attendees = _attendees(period).subquery("attendees")
+    earlier_sessions = select(Session.id).where(Session.date < period.start, Session.cancelled_at.is_(None))
+    attended_before = select(literal(1)).where(
+        Participation.person_id == attendees.c.person_id,
+        Participation.status == ATTENDED,
+        # "+ 0" keeps the lookup on the person's index entries instead of probing every earlier session.
+        (Participation.session_id + 0).in_(earlier_sessions),
     )
-    return db.session.scalar(
-        select(func.count(distinct(Participation.person_id)))
-        .select_from(Participation)
-        .join(Session, Session.id == Participation.session_id)
-        .where(attended_in(period), ~exists(attended_before))
-    )
+    return db.session.scalar(select(func.count()).select_from(attendees).where(~exists(attended_before)))
 
 
 def _attendees(period: Period):
