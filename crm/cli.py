@@ -182,7 +182,14 @@ def _print_import_preview(session, preview, create_new: bool) -> None:
     help="How many participation rows to aim for (default: 10 per person).",
 )
 @click.option("--random-seed", type=int, default=1, show_default=True, help="The same seed gives the same data.")
-def seed_command(people: int, sessions: int, participations: int | None, random_seed: int) -> None:
+@click.option(
+    "--years",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="How many years back the sessions go (1 packs everything into the last year).",
+)
+def seed_command(people: int, sessions: int, participations: int | None, random_seed: int, years: int) -> None:
     """Fill a database without people with synthetic data at scale, for benchmarks."""
     import time
 
@@ -194,7 +201,7 @@ def seed_command(people: int, sessions: int, participations: int | None, random_
         click.echo(f"{time.perf_counter() - started:7.1f} s  {message}")
 
     try:
-        counts = seed(people, sessions, participations, random_seed=random_seed, progress=progress)
+        counts = seed(people, sessions, participations, random_seed=random_seed, progress=progress, years=years)
     except SeedError as error:
         db.session.rollback()
         click.echo(f"Error: {error}", err=True)

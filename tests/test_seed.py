@@ -92,6 +92,14 @@ def test_sessions_span_the_last_five_years_and_the_next_two_months(db):
     assert ParticipationStatus.ATTENDED not in db.session.scalars(future).all()
 
 
+def test_seed_can_pack_the_sessions_into_the_last_year(db):
+    seed(100, 200, random_seed=3, today=TODAY, years=1)
+
+    first, last = db.session.execute(select(func.min(Session.date), func.max(Session.date))).one()
+    assert TODAY - timedelta(days=366) <= first < TODAY - timedelta(days=200)
+    assert TODAY < last <= TODAY + timedelta(days=60)
+
+
 def test_the_same_random_seed_gives_the_same_data_and_another_seed_does_not(db):
     seed(150, 15, random_seed=42, today=TODAY)
     first = fingerprint(db)

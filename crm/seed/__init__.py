@@ -4,7 +4,7 @@ Rows go in through bulk Core inserts (a few thousand rows per statement) with id
 not through the ORM or the services, so 100,000 people and a million participations take a
 minute or two rather than hours. Nothing is audited: this is test data, and only goes into a
 database without people. The same random seed on the same day gives the same rows; session
-dates follow today's date (the last five years and the next two months).
+dates follow today's date (the last five years, or `years`, and the next two months).
 
 How the numbers are shaped: about 3% of people are Parent Champions who come to dozens or
 hundreds of sessions, about 12% are regulars, most come to one to three sessions and about 10%
@@ -22,7 +22,7 @@ from sqlalchemy import func, select, text
 from crm.extensions import db
 from crm.models import Person
 from crm.seed.attendance import write_participations
-from crm.seed.base import SeedError, Writer
+from crm.seed.base import YEARS_BACK, SeedError, Writer
 from crm.seed.crowd import plan_people, write_people
 from crm.seed.timeline import write_catalogue, write_sessions
 
@@ -38,6 +38,7 @@ def seed(
     random_seed: int = 1,
     today: date | None = None,
     progress: Callable[[str], None] | None = None,
+    years: int = YEARS_BACK,
 ) -> dict[str, int]:
     """Fill a database that has no people; returns how many rows each table received. Writes
     through the session's connection and leaves the commit to the caller."""
@@ -51,7 +52,7 @@ def seed(
     if participations is None:
         participations = people * PARTICIPATIONS_PER_PERSON
     report = progress or (lambda _message: None)
-    w = Writer(db.session.connection(), random_seed, today or date.today())
+    w = Writer(db.session.connection(), random_seed, today or date.today(), years)
     catalogue = write_catalogue(w)
     timeline = write_sessions(w, sessions, catalogue)
     report(f"{sessions:,} sessions")

@@ -39,13 +39,13 @@ class Writer:
     Rows get their ids here (max id + 1 onwards), so children can point at parents without
     reading anything back; on PostgreSQL the sequences are then moved past them."""
 
-    def __init__(self, connection: Connection, random_seed: int, today: date):
+    def __init__(self, connection: Connection, random_seed: int, today: date, years_back: int = YEARS_BACK):
         self.connection = connection
         self.rng = random.Random(random_seed)
         self.random_seed = random_seed
         self.today = today
         self.now = datetime.combine(today, time(18), tzinfo=UTC)
-        self.first_day = today - timedelta(days=round(365.25 * YEARS_BACK))
+        self.first_day = today - timedelta(days=round(365.25 * years_back))
         self.last_day = today + timedelta(days=DAYS_AHEAD)
         self.counts: dict[str, int] = {}
 

@@ -99,7 +99,10 @@ def write_people(w: Writer, plan: Plan, timeline: Timeline, catalogue: Catalogue
         width = min(span, max(count * 3, int(span * rng.uniform(*WINDOWS[tier]))))
         start = rng.randrange(span - width + 1)
         crowd.windows.append((start, start + width))
-        joined = timeline.days[start] if count else w.first_day + timedelta(days=rng.randrange(1800))
+        if count:
+            joined = timeline.days[start]
+        else:
+            joined = w.first_day + timedelta(days=rng.randrange((w.today - w.first_day).days))
         created = min(w.now, at(joined - timedelta(days=rng.randint(1, 60)), rng.randint(9, 19)))
         row = {
             "id": person_id,
