@@ -1,0 +1,196 @@
+"""The participation dashboard: the year's participation report, the year before it for
+comparison, and the figures only the dashboard shows (depth of involvement, priority wards,
+equality monitoring). Every figure is aggregated by the database; computed figures are cached
+until the data changes (crm.queries.report_cache), so the page costs a fixed handful of queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, extract, func, select
+
+from crm.extensions import db
+from crm.models import Affiliation, EqualityMonitoring, Organisation, Participation, Session, Theme, Ward
+from crm.models.enums import AgeBand, Disability, EthnicGroup, Ethnicity, Gender, InvolvementLevel
+from crm.periods import FINANCIAL, Period
+from crm.queries.participation_report import ATTENDED, attended_in, cached_participation_report
+from crm.queries.report_cache import cached_report
+
+# Counts of people below this, in breakdowns of equality-monitoring answers, are not shown.
+SMALL_COUNT = 5
+FEWER_THAN_5 = "fewer than 5"
+NOT_RECORDED = "not_recorded"
+# The rungs of the ladder that count as co-production proper.
+DEEP_LEVELS = (InvolvementLevel.CO_DESIGNING, InvolvementLevel.CO_PRODUCING)
+
+# Each equality breakdown: its column, and the categories it is reported in.
+EQUALITY_FIELDS = {
+    "age_band": (EqualityMonitoring.age_band, AgeBand),
+    "ethnic_group": (EqualityMonitoring.ethnicity, EthnicGroup),
+    "disability": (EqualityMonitoring.disability, Disability),
+    "gender": (EqualityMonitoring.gender, Gender),
+}
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    report: dict
+    previous: dict
+    figures: dict
+
+
+def level_rank(session=Session):
+    """A session's rung on the ladder of co-production as a number (informing 1 … co-producing 5)."""
+    return case({level: level.rank for level in InvolvementLevel}, value=session.involvement_level)
+
+
+def dashboard(period: Period) -> Dashboard:
+    """Everything the dashboard shows for `period` (the caller commits, to keep the cache)."""
+    return Dashboard(
+        period=period,
+        report=cached_participation_report(period),
+        previous=cached_participation_report(period.previous()),
+        figures=cached_report("dashboard", period, dashboard_figures),
+    )
+
+
+def years_with_sessions(financial_year_start_month: int, today: date | None = None) -> list[int]:
+    """The years that have sessions held, as calendar or as financial years (a financial year is
+    named by the year it starts in), and the current one; newest first."""
+    today = today or date.today()
+    year, month = extract("year", Session.date), extract("month", Session.date)
+    rows = db.session.execute(select(year, month).where(Session.cancelled_at.is_(None)).distinct()).all()
+    years = {today.year, Period.containing(today, FINANCIAL, financial_year_start_month).year}
+    for row_year, row_month in rows:
+        years.add(int(row_year))
+        years.add(int(row_year) if int(row_month) >= financial_year_start_month else int(row_year) - 1)
+    return sorted(years, reverse=True)
+
+
+def dashboard_figures(period: Period) -> dict:
+    """The dashboard's own figures, JSON-ready (they are cached as JSON)."""
+    return {
+        "ladder": _ladder(period),
+        "priority_wards": list(db.session.scalars(select(Ward.name).where(Ward.is_priority).order_by(Ward.name))),
+        "equality": _equality(period),
+        "ids": _ids(period),
+    }
+
+
+def _ids(period: Period) -> dict:
+    """Ids of the wards, organisations and themes the report names, for drill-down links."""
+    organisations = select(Organisation.id, Organisation.name).where(
+        Organisation.id.in_(select(Affiliation.organisation_id).where(Affiliation.person_id.in_(attendees(period))))
+    )
+    return {
+        "wards": {name: ward_id for ward_id, name in db.session.execute(select(Ward.id, Ward.name))},
+        "themes": {name: theme_id for theme_id, name in db.session.execute(select(Theme.id, Theme.name))},
+        "organisations": {name: org_id for org_id, name in db.session.execute(organisations)},
+    }
+
+
+def attendees(period: Period):
+    """Distinct people with an attendance in the period (a SELECT of person_id)."""
+    return (
+        select(Participation.person_id)
+        .join(Session, Session.id == Participation.session_id)
+        .where(attended_in(period))
+        .distinct()
+    )
+
+
+def attendance_history(period: Period):
+    """Every attendance up to the end of the period of the people who attended in it, with the
+    session's rung and the highest rung the person had attended before (NULL for their first)."""
+    rank = level_rank()
+    return (
+        select(
+            Participation.person_id,
+            Session.date,
+            rank.label("rank"),
+            func.max(rank)
+            .over(
+                partition_by=Participation.person_id,
+                order_by=(Session.date, Session.start_time, Session.id),
+                rows=(None, -1),
+            )
+            .label("highest_before"),
+        )
+        .join(Session, Session.id == Participation.session_id)
+        .where(
+            Participation.status == ATTENDED,
+            Session.cancelled_at.is_(None),
+            Session.date <= period.end,
+            Participation.person_id.in_(attendees(period)),
+        )
+        .subquery("history")
+    )
+
+
+def moved_up(period: Period):
+    """People who moved up the ladder in the period: at a session in the period they took part
+    at a higher rung than any they had attended before (earlier that year or in any year before).
+    A person's first ever attendance is not a move up. (A SELECT of person_id.)"""
+    history = attendance_history(period)
+    return (
+        select(history.c.person_id)
+        .where(history.c.date >= period.start, history.c.rank > history.c.highest_before)
+        .distinct()
+    )
+
+
+def _ladder(period: Period) -> dict:
+    climbers = db.session.scalar(select(func.count()).select_from(moved_up(period).subquery()))
+    highest = (
+        select(Participation.person_id, func.max(level_rank()).label("top"))
+        .join(Session, Session.id == Participation.session_id)
+        .where(attended_in(period))
+        .group_by(Participation.person_id)
+        .subquery()
+    )
+    counts = dict(db.session.execute(select(highest.c.top, func.count()).group_by(highest.c.top)).all())
+    return {
+        "moved_up": int(climbers or 0),
+        "highest_level": {level.value: int(counts.get(level.rank, 0)) for level in InvolvementLevel},
+    }
+
+
+def _equality(period: Period) -> dict:
+    """Each equality breakdown of the period's participants, small counts suppressed. One
+    query counts people by every combination of answers; the breakdowns add those up."""
+    people = attendees(period).subquery("people")
+    columns = [column for column, _categories in EQUALITY_FIELDS.values()]
+    rows = db.session.execute(
+        select(*columns, func.count())
+        .select_from(people)
+        .outerjoin(EqualityMonitoring, EqualityMonitoring.person_id == people.c.person_id)
+        .group_by(*columns)
+    ).all()
+    result = {}
+    for index, (name, (_column, categories)) in enumerate(EQUALITY_FIELDS.items()):
+        counts = {category.value: 0 for category in categories} | {NOT_RECORDED: 0}
+        for row in rows:
+            value = row[index]
+            if value is None:
+                key = NOT_RECORDED
+            elif categories is EthnicGroup:
+                key = Ethnicity(value).group.value
+            else:
+                key = categories(value).value
+            counts[key] += row[-1]
+        result[name] = suppress_small_counts(counts)
+    return result
+
+
+def suppress_small_counts(counts: dict[str, int]) -> dict[str, int | None]:
+    """Counts with any below 5 replaced by None ("fewer than 5"). When only one count is hidden,
+    the next smallest is hidden too, so that it cannot be worked out from the total."""
+    hidden = {key for key, count in counts.items() if count < SMALL_COUNT}
+    if len(hidden) == 1 and counts[next(iter(hidden))] > 0:
+        shown = sorted((count, key) for key, count in counts.items() if key not in hidden)
+        if shown:
+            hidden.add(shown[0][1])
+    return {key: None if key in hidden else count for key, count in counts.items()}
