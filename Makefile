@@ -49,9 +49,16 @@ test-postgres: $(VENV)/.installed-dev ## The suite against PostgreSQL (TEST_DATA
 bench: $(VENV)/.installed ## Time the key pages with 10,000 and 50,000 people, on SQLite and PostgreSQL (see bench/README.md)
 	$(BIN)/python -m bench.run
 
+$(VENV)/.installed-load: pyproject.toml $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet -e '.[dev,load]'
+	touch $@
+
+load: $(VENV)/.installed-load ## Load test: gunicorn (4 workers) on PostgreSQL and SQLite under locust for 60 s, then two servers sharing one database (LOAD_SECONDS, LOAD_USERS…: see load/run.py)
+	$(BIN)/python -m load.run
+
 lint: $(VENV)/.installed-dev ## Check style with ruff
-	$(BIN)/ruff check crm tests migrations
+	$(BIN)/ruff check crm tests migrations load gunicorn.conf.py
 
 include assets/assets.mk
 
-.PHONY: help install run demo test test-postgres bench lint
+.PHONY: help install run demo test test-postgres bench load lint

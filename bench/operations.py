@@ -18,6 +18,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
 
 from crm.extensions import db
 from crm.models import Participation, Person, Session, Ward
@@ -80,16 +81,18 @@ class Operation:
     expect: int = 200
     # Text the response must contain, so an error page cannot pass for a fast success.
     contains: str | None = None
+    # At most this many timed repetitions (and one warm-up): for operations taking seconds.
+    max_repeat: int | None = None
 
 
 OPERATIONS: list[Operation] = []
 
 
-def operation(name: str, *, expect: int = 200, contains: str | None = None):
+def operation(name: str, *, expect: int = 200, contains: str | None = None, max_repeat: int | None = None):
     """Register an operation: a function taking the Context and returning the request to time."""
 
     def register(prepare: Callable[[Context], Callable]) -> Callable[[Context], Callable]:
-        OPERATIONS.append(Operation(name, prepare, expect, contains))
+        OPERATIONS.append(Operation(name, prepare, expect, contains, max_repeat))
         return prepare
 
     return register
@@ -353,7 +356,20 @@ def study(app: Flask) -> dict:
         .limit(1)
     ).first()
     person = db.session.get(Person, busiest_person.person_id)
+    from crm.queries.participation_report import month_of
+
+    year = sa.func.substr(month_of(Session.date), 1, 4)
+    busiest_year = db.session.execute(
+        sa.select(year.label("year"), sa.func.count().label("n"))
+        .select_from(Participation)
+        .join(Session, Session.id == Participation.session_id)
+        .group_by(year)
+        .order_by(sa.desc("n"), year)
+        .limit(1)
+    ).first()
     return {
+        "report_year": int(busiest_year.year),
+        "report_year_participations": busiest_year.n,
         "most_active_person_id": busiest_person.person_id,
         "most_active_person_participations": busiest_person.n,
         "largest_session_id": largest_session.session_id,
@@ -363,3 +379,228 @@ def study(app: Flask) -> dict:
         "search_name": person.full_name,
         "busiest_ward": busiest_ward.name,
     }
+
+
+# Reports ----------------------------------------------------------------------------------------
+
+
+def report_query(ctx: Context) -> dict:
+    """The calendar year with the most participation rows (a whole year of the seeded history)."""
+    return {"year": ctx.facts["report_year"], "basis": "calendar"}
+
+
+@operation("annual dashboard", contains="app-headline--attendances")
+def annual_dashboard(ctx: Context):
+    return lambda: ctx.client.get("/reports/", query_string=report_query(ctx))
+
+
+@operation("annual report JSON", contains='"unique_participants"')
+def annual_report_json(ctx: Context):
+    headers = {"Authorization": f"Bearer {ctx.api_token}"}
+    return lambda: ctx.client.get("/api/v1/reports/participation", query_string=report_query(ctx), headers=headers)
+
+
+# People import -----------------------------------------------------------------------------------
+
+PEOPLE_IMPORT_ROWS = 10_000
+PEOPLE_IMPORT_MATCHED = 1_000
+_IMPORT_DOMAIN = "import.bench.example"
+
+
+@operation(f"people import {PEOPLE_IMPORT_ROWS:,} rows", contains="People imported", max_repeat=5)
+def people_import(ctx: Context):
+    """Confirming the import of a 10,000-row spreadsheet: the file read again, every row checked
+    and matched, 9,000 people added and 1,000 existing people given a note, and the commit. Before
+    each request (untimed) the previous request's people are deleted and the notes cleared, so
+    every request does the same work against the same data."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    from crm.models import Affiliation, Consent, PersonTypeLink, User
+    from crm.models.person import person_tags
+
+    grid, matched = ctx.once("people_import_file", lambda: people_import_grid(ctx.app))
+    with ctx.app.app_context():
+        # Children first: a connection that ran the migrations in this process may have
+        # foreign keys (and so ON DELETE CASCADE) switched off on SQLite.
+        imported = sa.select(Person.id).where(Person.email.like(f"%@{_IMPORT_DOMAIN}")).scalar_subquery()
+        for table in (PersonTypeLink.__table__, person_tags, Affiliation.__table__, Consent.__table__):
+            db.session.execute(sa.delete(table).where(table.c.person_id.in_(imported)))
+        db.session.execute(sa.delete(Person).where(Person.id.in_(imported)))
+        db.session.execute(sa.update(Person).where(Person.id.in_(matched)).values(notes=None))
+        db.session.commit()
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == EMAIL))
+    mapping, fingerprint = ctx.once("people_import_preview", lambda: people_import_fingerprint(ctx.app, grid))
+    sealed = URLSafeTimedSerializer(ctx.app.secret_key, salt="people-import").dumps(
+        {
+            "kind": "confirm",
+            "user": user_id,
+            "grid": grid,
+            "filename": "people.csv",
+            "sheet": "",
+            "mapping": mapping,
+            "reference": f"{random.getrandbits(64):016x}",
+            "fingerprint": fingerprint,
+        }
+    )
+    return lambda: ctx.client.post("/people/import/confirm", data={"csrf_token": ctx.csrf_token(), "upload": sealed})
+
+
+def people_import_grid(app: Flask) -> tuple[list[list[str]], list[int]]:
+    """The spreadsheet's cells: 9,000 new people and 1,000 already in the CRM (by email)."""
+    with app.app_context():
+        known = db.session.execute(
+            sa.select(Person.id, Person.first_name, Person.last_name, Person.email)
+            .where(Person.email.is_not(None), Person.notes.is_(None))
+            .order_by(Person.id)
+            .limit(PEOPLE_IMPORT_MATCHED)
+        ).all()
+        wards = db.session.scalars(sa.select(Ward.name).order_by(Ward.name)).all()
+    grid = [["First Name", "Surname", "E-mail address", "Mobile", "Post Code", "Ward", "Type", "Notes"]]
+    for person in known:
+        grid.append([person.first_name, person.last_name, person.email.upper(), "", "", "", "", "From the old list"])
+    for i in range(PEOPLE_IMPORT_ROWS - len(known)):
+        grid.append(
+            [
+                f"Firstname{i}",
+                f"Surname{i}",
+                f"person{i}@{_IMPORT_DOMAIN}",
+                f"07400 {i:06d}",
+                f"SS{1 + i % 9} {1 + i % 9}AB",
+                wards[i % len(wards)] if wards else "",
+                "Parent or carer",
+                "",
+            ]
+        )
+    return grid, [person.id for person in known]
+
+
+def people_import_fingerprint(app: Flask, grid: list[list[str]]) -> tuple[list[str], str]:
+    from crm.services.people_import import preview_people_import, table_and_mapping
+
+    with app.app_context():
+        table, mapping = table_and_mapping(grid)
+        preview = preview_people_import(table, mapping, "people.csv")
+        if preview.invalid:
+            raise BenchError(f"the people import file has {len(preview.invalid)} invalid rows")
+        return mapping, preview.fingerprint
+
+
+@operation("possible duplicates, computed afresh", contains="Possible duplicates", max_repeat=10)
+def duplicates_afresh(ctx: Context):
+    from crm.queries import duplicates
+
+    def request():
+        duplicates._cache.clear()
+        return ctx.client.get("/people/duplicates")
+
+    return request
+
+
+@operation("possible duplicates, page 2 (pairs kept from page 1)", contains="Possible duplicates")
+def duplicates_cached(ctx: Context):
+    return lambda: ctx.client.get("/people/duplicates", query_string={"page": 2})
+
+
+# Issue-7 operations: register open, inviting 500, a 20,000-row export, the dashboard recomputed --
+
+INVITE_SIZE = 500
+EXPORT_ROWS = 20_000
+
+
+@operation(f"register open ({REGISTER_SIZE} people)", contains="rows-0-status")
+def register_open(ctx: Context):
+    session_id = ctx.once("register_session", lambda: register_session(ctx.app))
+    return lambda: ctx.client.get(f"/sessions/{session_id}/register")
+
+
+@operation(f"invite {INVITE_SIZE} people to a session", contains="Invited ")
+def invite_people(ctx: Context):
+    """500 people who agreed to be contacted (fewer in a tiny database), invited from the find-people
+    list: 500 participations and 500 emails in the outbox. Before each request (untimed) the
+    previous invitations go."""
+    from crm.models import OutboxMessage
+
+    session_id, person_ids = ctx.once("invite_session", lambda: invitation_session(ctx.app))
+    with ctx.app.app_context():
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.session_id == session_id))
+        db.session.execute(sa.delete(Participation).where(Participation.session_id == session_id))
+        db.session.commit()
+    data = [("csrf_token", ctx.csrf_token()), ("session_id", str(session_id))]
+    data += [("person_id", str(person_id)) for person_id in person_ids]
+    return lambda: ctx.client.post("/find/invite", data=MultiDict(data))
+
+
+def invitation_session(app: Flask) -> tuple[int, list[int]]:
+    from crm.models import Consent, User
+    from crm.models.enums import ConsentPurpose
+    from crm.services.sessions import create_session
+
+    with app.app_context():
+        actor = db.session.scalar(sa.select(User).where(User.email == EMAIL))
+        session = create_session(
+            {
+                "title": "Co-design workshop: the new parents' app",
+                "date": date.fromordinal(date.today().toordinal() + 21),
+                "start_time": "18:00",
+                "end_time": "20:00",
+                "format": SessionFormat.ONLINE,
+                "kind": SessionKind.CO_DESIGN_WORKSHOP,
+                "involvement_level": InvolvementLevel.CO_DESIGNING,
+                "capacity": 1000,
+            },
+            actor,
+        )
+        person_ids = db.session.scalars(
+            sa.select(Person.id)
+            .join(Consent, Consent.person_id == Person.id)
+            .where(
+                Consent.purpose == ConsentPurpose.CONTACT,
+                Consent.withdrawn_at.is_(None),
+                Person.email.is_not(None),
+                Person.erased_at.is_(None),
+            )
+            .order_by(Person.id)
+            .limit(INVITE_SIZE)
+        ).all()
+        db.session.commit()
+        if not person_ids:
+            raise BenchError("nobody with contact consent and an email to invite")
+        return session.id, person_ids
+
+
+@operation(f"people export CSV, about {EXPORT_ROWS:,} rows", contains="Name,Preferred name")
+def people_export_large(ctx: Context):
+    """The find-people export for the busiest wards, together holding about 20,000 people (or
+    everyone, in a smaller database)."""
+    wards = ctx.once("export_wards", lambda: export_wards(ctx.app))
+    data = {"csrf_token": ctx.csrf_token()}
+    return lambda: ctx.client.post("/find/export.csv", query_string={"ward": wards}, data=data)
+
+
+def export_wards(app: Flask) -> list[str]:
+    with app.app_context():
+        counts = db.session.execute(
+            sa.select(Ward.name, sa.func.count(Person.id).label("n"))
+            .join(Person, Person.ward_id == Ward.id)
+            .group_by(Ward.id, Ward.name)
+            .order_by(sa.desc("n"), Ward.name)
+        ).all()
+    chosen, total = [], 0
+    for name, count in counts:
+        if total >= EXPORT_ROWS:
+            break
+        chosen.append(name)
+        total += count
+    return chosen
+
+
+@operation("annual dashboard, recomputed after a change", contains="app-headline--attendances", max_repeat=10)
+def annual_dashboard_cold(ctx: Context):
+    """The first dashboard after someone saved a register: the data version moves on (untimed),
+    so the cached figures are stale and the request computes them again."""
+    from crm.models.settings import DataVersion
+
+    with ctx.app.app_context():
+        db.session.execute(sa.update(DataVersion).values(value=DataVersion.value + 1))
+        db.session.commit()
+    return lambda: ctx.client.get("/reports/", query_string=report_query(ctx))

@@ -11,6 +11,14 @@ from crm.database import configure_engine
 def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or config_from_environment(app.instance_path))
+    from crm import logging as request_logging
+
+    request_logging.init_app(app)  # first, so its timer wraps the other hooks
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from crm import auth, cli, errors, security, templating
     from crm.extensions import csrf, db, limiter, login_manager, migrate
@@ -40,6 +48,9 @@ def create_app(config: Config | None = None) -> Flask:
     from crm.views import (
         admin,
         contributions,
+        duplicates,
+        feedback,
+        feedback_public,
         find,
         imports,
         invitations,
@@ -48,6 +59,7 @@ def create_app(config: Config | None = None) -> Flask:
         people,
         register,
         reply,
+        reports,
         sessions,
     )
     from crm.views import auth as auth_views
@@ -56,6 +68,7 @@ def create_app(config: Config | None = None) -> Flask:
         main.bp,
         auth_views.bp,
         people.bp,
+        duplicates.bp,
         organisations.bp,
         sessions.bp,
         register.bp,
@@ -64,9 +77,19 @@ def create_app(config: Config | None = None) -> Flask:
         find.bp,
         invitations.bp,
         reply.bp,
+        reports.bp,
+        feedback.bp,
+        feedback_public.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)
+    from crm.views import data_protection, settings
+
+    app.register_blueprint(data_protection.bp)
+    app.register_blueprint(settings.bp)
+    from crm.views import people_import
+
+    app.register_blueprint(people_import.bp)
     app.register_blueprint(api)
     csrf.exempt(api)
 

@@ -233,6 +233,8 @@ def send_mail_command() -> None:
 
 
 def init_app(app: Flask) -> None:
+    import crm.commands.data_protection  # noqa: F401
+    import crm.commands.people_import  # noqa: F401
     import crm.commands.reports  # noqa: F401
 
     app.cli.add_command(crm_cli)

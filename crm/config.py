@@ -65,6 +65,13 @@ class Config:
         if "SESSION_COOKIE_SECURE" in env:
             self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        # How many reverse proxies (nginx, a load balancer) stand in front and set X-Forwarded-For
+        # and X-Forwarded-Proto: their word is taken for the client's address (rate limits) and
+        # for https. 0 (the default) trusts no forwarded header.
+        try:
+            self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES") or 0)
+        except ValueError as error:
+            raise ConfigError("TRUSTED_PROXIES must be a number of proxies, like 1") from error
         # Outgoing email. No SMTP_HOST: messages stay in the outbox, readable in the app.
         self.SMTP_HOST = env.get("SMTP_HOST") or None
         try:
@@ -138,7 +145,8 @@ def engine_options(url: str) -> dict:
     """Connection settings per database. PostgreSQL's JIT compiler is switched off: the CRM's
     queries are short, and compiling them cost more than running them (find people went from
     about 40 ms to 390 ms with JIT on, at 100,000 people)."""
-    options: dict = {"pool_pre_ping": True}
+    # hide_parameters: database errors in the logs name the statement, never the values in it.
+    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("postgresql"):
         options["connect_args"] = {"options": "-c jit=off"}
     return options

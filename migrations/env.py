@@ -116,6 +116,11 @@ def run_migrations_online():
                 if problems:
                     raise RuntimeError(f"Foreign key check failed after migrating: {problems[:5]}")
         if sqlite:
+            # SQLAlchemy 2.0 began the connection's transaction itself, so Alembic left it open;
+            # SQLite ignores the pragma inside a transaction, so end it first. Without this,
+            # a process that migrated in-process (the tests, the benchmarks) kept foreign keys off.
+            if connection.in_transaction():
+                connection.commit()
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

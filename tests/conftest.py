@@ -187,3 +187,41 @@ def fresh_database_url(tmp_path):
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+class ApiClient:
+    """The test client, sending the bearer token with every request."""
+
+    def __init__(self, client, token: str, user):
+        self.client, self.token, self.user = client, token, user
+
+    def open(self, method: str, url: str, **kwargs):
+        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+    def get(self, url, **kwargs):
+        return self.open("GET", url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.open("POST", url, **kwargs)
+
+    def patch(self, url, **kwargs):
+        return self.open("PATCH", url, **kwargs)
+
+
+@pytest.fixture
+def api_as(client, db):
+    """An API client whose token belongs to a new user with `role`."""
+
+    def make(role: Role | str = Role.COORDINATOR) -> ApiClient:
+        from tests.factories import UserFactory
+
+        user = UserFactory(role=Role(role))
+        from crm.services.users import create_api_token
+
+        token = create_api_token(user)
+        # Committed (a savepoint in tests), so a request that rolls back keeps the user and token.
+        db.session.commit()
+        return ApiClient(client, token, user)
+
+    return make

@@ -9,7 +9,7 @@ import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
 from crm.extensions import db
-from crm.models import Consent, Event, Organisation, Person, PersonTypeLink, Session, Tag, User
+from crm.models import Consent, Event, FeedbackForm, Organisation, Person, PersonTypeLink, Session, Tag, User
 from crm.models.enums import (
     ConsentMethod,
     ConsentPurpose,
@@ -115,3 +115,22 @@ class SessionFactory(Base):
     involvement_level = InvolvementLevel.CO_DESIGNING
     location = "Southend Library"
     creche_places = 0
+
+
+class FeedbackFormFactory(Base):
+    """A session's open feedback form with two topics."""
+
+    class Meta:
+        model = FeedbackForm
+
+    session = factory.SubFactory(SessionFactory)
+    code = factory.Sequence(lambda n: f"testcode{n:02d}")
+    is_open = True
+
+    @factory.post_generation
+    def topics(form, create, labels, **kwargs):
+        from crm.models import FeedbackTopic
+
+        for position, label in enumerate(labels if labels is not None else ("The programme", "Co-production")):
+            form.topics.append(FeedbackTopic(position=position, label=label))
+        db.session.flush()

@@ -13,7 +13,7 @@ from crm.api.serialise import person_json
 from crm.extensions import db as _db
 from crm.models import AuditEvent, Consent, Organisation, Person, Session, Tag, Theme, Ward
 from crm.models.enums import ConsentMethod, ConsentPurpose, PersonType, Role, TagCategory
-from crm.services.users import create_api_token, set_enabled
+from crm.services.users import set_enabled
 from tests.factories import (
     ConsentFactory,
     OrganisationFactory,
@@ -58,40 +58,6 @@ SESSION_KEYS = {
     "creche_places",
     "cancelled",
 }
-
-
-class ApiClient:
-    """The test client, sending the bearer token with every request."""
-
-    def __init__(self, client, token: str, user):
-        self.client, self.token, self.user = client, token, user
-
-    def open(self, method: str, url: str, **kwargs):
-        headers = {"Authorization": f"Bearer {self.token}", **kwargs.pop("headers", {})}
-        return self.client.open(url, method=method, headers=headers, **kwargs)
-
-    def get(self, url, **kwargs):
-        return self.open("GET", url, **kwargs)
-
-    def post(self, url, **kwargs):
-        return self.open("POST", url, **kwargs)
-
-    def patch(self, url, **kwargs):
-        return self.open("PATCH", url, **kwargs)
-
-
-@pytest.fixture
-def api_as(client, db):
-    """An API client whose token belongs to a new user with `role`."""
-
-    def make(role: Role | str = Role.COORDINATOR) -> ApiClient:
-        user = UserFactory(role=Role(role))
-        token = create_api_token(user)
-        # Committed (a savepoint in tests), so a request that rolls back keeps the user and token.
-        db.session.commit()
-        return ApiClient(client, token, user)
-
-    return make
 
 
 def count(db, model) -> int:

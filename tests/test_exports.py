@@ -128,3 +128,36 @@ def test_export_with_bad_filters_writes_nothing(client, login_as, db, exported_p
 def test_champions_cannot_export(client, login_as, exported_people):
     login_as(Role.CHAMPION)
     assert client.post("/find/export.xlsx", data={"csrf_token": csrf_token(client.get("/find"))}).status_code == 403
+
+
+def test_contact_details_only_for_people_who_consent_and_the_export_is_audited_as_an_export(
+    client, login_as, db, exported_people
+):
+    from crm.models.base import utcnow
+    from crm.models.enums import AuditAction
+    from crm.services.erasure import erase_person
+
+    withdrawn = PersonFactory(
+        first_name="Wendy",
+        last_name="Withdrawn",
+        email="wendy@example.com",
+        phone="+447700900555",
+        types=[PersonType.PARENT_CHAMPION],
+    )
+    ConsentFactory(person=withdrawn, withdrawn_at=utcnow())
+    erased = PersonFactory(first_name="Erin", last_name="Erased", types=[PersonType.PARENT_CHAMPION])
+    erase_person(erased, None)
+    db.session.commit()
+    login_as(Role.COORDINATOR)
+    response = client.post(
+        "/find/export.csv?type=parent_champion", data={"csrf_token": csrf_token(client.get("/find"))}
+    )
+    rows = {row[0]: row for row in csv.reader(io.StringIO(response.data.decode("utf-8-sig")))}
+    assert "Anonymised person" not in rows and len(rows) == 4  # header, evil, Zoë, Wendy
+    assert rows["Wendy Withdrawn"][2:4] == ["", ""] and rows["Wendy Withdrawn"][6] == "No"
+    assert rows["Zoë Ørsted"][2] == "" and rows["Zoë Ørsted"][6] == "No"
+    evil = next(row for name, row in rows.items() if name.startswith("'="))
+    assert evil[2].endswith("@example.com") and evil[3] == "'+447700900123" and evil[6] == "Yes"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "export"))
+    assert event.action == AuditAction.EXPORT
+    assert event.detail == "people export (csv): 3 rows; filters: type=parent_champion"

@@ -40,24 +40,23 @@ def messages(db, **filters):
     return db.session.scalars(select(OutboxMessage).filter_by(**filters).order_by(OutboxMessage.id)).all()
 
 
-def test_invite_emails_those_who_consent_and_lists_the_others_to_phone(db):
+def test_invite_emails_those_who_consent_lists_phones_and_leaves_out_those_without_consent(db):
     actor = UserFactory(role=Role.COORDINATOR)
     session = SessionFactory(title="Talking with toddlers")
     emailable = consenting(first_name="Amira", last_name="Khan", email="amira@example.com")
     no_consent = PersonFactory(first_name="Ben", last_name="Osei", email="ben@example.com", phone="+447700900123")
-    no_email = consenting(first_name="Cara", last_name="Doyle", email=None, phone=None)
+    no_email = consenting(first_name="Cara", last_name="Doyle", email=None, phone="+447700900789")
     withdrawn = PersonFactory(first_name="Dev", last_name="Patel", phone="+447700900456")
     ConsentFactory(person=withdrawn, withdrawn_at=utcnow())
 
     result = invite_people(session, [emailable.id, no_consent.id, no_email.id, withdrawn.id], actor)
 
-    assert (result.invited, result.emailed, result.already_on_list) == (4, 1, 0)
-    assert [(c.name, c.phone) for c in result.to_phone] == [
-        ("Ben Osei", "+447700900123"),
-        ("Cara Doyle", None),
-        ("Dev Patel", "+447700900456"),
-    ]
+    assert (result.invited, result.emailed, result.already_on_list) == (2, 1, 0)
+    assert [(c.name, c.phone) for c in result.to_phone] == [("Cara Doyle", "+447700900789")]
+    # No current consent to contact: not invited at all, by email or by phone.
+    assert [c.name for c in result.no_consent] == ["Ben Osei", "Dev Patel"]
     rows = participations(db, session)
+    assert set(rows) == {emailable.id, no_email.id}
     assert {p.status for p in rows.values()} == {ParticipationStatus.INVITED}
     assert all(p.invited_at is not None for p in rows.values())
     sent = messages(db, session_id=session.id)
@@ -66,7 +65,8 @@ def test_invite_emails_those_who_consent_and_lists_the_others_to_phone(db):
     ]
     audit = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "participations")).all()
     assert len(audit) == 1
-    assert "4 invited" in audit[0].detail and "1 by email" in audit[0].detail
+    assert "2 invited" in audit[0].detail and "1 by email" in audit[0].detail
+    assert "2 not invited (no consent)" in audit[0].detail
     assert "Amira" not in audit[0].detail and "Khan" not in audit[0].detail
 
 
@@ -152,7 +152,7 @@ def test_invite_from_the_results_shows_what_happened(client, login_as, post_form
     login_as(Role.COORDINATOR)
     session = SessionFactory(title="Dads' voices")
     emailable = consenting(first_name="Sam", last_name="Hill")
-    phone_only = PersonFactory(first_name="Ravi", last_name="Shah", phone="+447700900123")
+    phone_only = consenting(first_name="Ravi", last_name="Shah", email=None, phone="+447700900123")
     db.session.commit()
 
     response = post_form(
@@ -216,7 +216,7 @@ def test_invitations_page_shows_replies_capacity_creche_and_the_phone_list(clien
     actor = login_as(Role.COORDINATOR)
     session = SessionFactory(capacity=10, creche_places=4)
     yes = consenting(first_name="Yara", last_name="Ali")
-    phone = PersonFactory(first_name="Pat", last_name="Jones", phone="+447700900999")
+    phone = consenting(first_name="Pat", last_name="Jones", email=None, phone="+447700900999")
     invite_people(session, [yes.id, phone.id], actor)
     rows = participations(db, session)
     rows[yes.id].reply = ReplyAnswer.YES
@@ -284,7 +284,7 @@ def test_the_invitations_page_makes_as_many_queries_for_30_invitees_as_for_3(cli
         people = [
             consenting(first_name=f"Invitee{n}", email=f"invitee{n}-{session.id}@example.com")
             if n % 3
-            else PersonFactory(first_name=f"Invitee{n}", email=None, phone="07400 123456")
+            else consenting(first_name=f"Invitee{n}", email=None, phone="07400 123456")
             for n in range(len(participations(db, session)), len(participations(db, session)) + count)
         ]
         invite_people(session, [person.id for person in people], actor)

@@ -14,6 +14,7 @@ from crm.permissions import ROLE_PERMISSIONS, permission_of
 from tests.factories import (
     ConsentFactory,
     EventFactory,
+    FeedbackFormFactory,
     OrganisationFactory,
     PersonFactory,
     SessionFactory,
@@ -58,8 +59,10 @@ def ids(db):
     )
     db.session.add(message)
     db.session.flush()
+    feedback = FeedbackFormFactory(session=session)
     return {
         "person_id": person.id,
+        "other_id": PersonFactory().id,
         "organisation_id": organisation.id,
         "session_id": session.id,
         "event_id": EventFactory().id,
@@ -72,6 +75,8 @@ def ids(db):
         "contribution_id": contribution.id,
         "message_id": message.id,
         "token": "not-a-real-token",
+        "code": feedback.code,
+        "topic_id": feedback.topics[0].id,
     }
 
 

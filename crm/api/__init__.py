@@ -29,4 +29,4 @@ def authenticate_with_token():
 
 
 # The routes register themselves on `api` when their modules are imported.
-from crm.api import errors, openapi, organisations, people, reports, sessions  # noqa: E402, F401
+from crm.api import errors, openapi, organisations, participants, people, reports, sessions  # noqa: E402, F401

@@ -37,7 +37,7 @@ def refused(error: ApiError):
 @api.errorhandler(InvalidInput)
 def invalid_input(error: InvalidInput):
     db.session.rollback()
-    return api_error(422, "invalid", describe(error.fields), error.fields)
+    return api_error(422, "invalid", describe(error.fields) if error.fields else error.message, error.fields)
 
 
 @api.errorhandler(Conflict)

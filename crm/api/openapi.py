@@ -14,6 +14,9 @@ from crm.api.inputs import DEFAULT_PER_PAGE
 from crm.models.enums import (
     InvolvementLevel,
     OrganisationType,
+    ParticipationRole,
+    ParticipationSource,
+    ParticipationStatus,
     PersonStatus,
     PersonType,
     SessionFormat,
@@ -288,6 +291,31 @@ _ERROR_DESCRIPTIONS = {
 }
 
 _COUNT = {"type": "integer", "minimum": 0}
+SCHEMAS["Participation"] = {
+    "type": "object",
+    "required": ["person_id", "session_id", "status", "role", "minutes", "creche_children", "source"],
+    "properties": {
+        "person_id": {"type": "integer"},
+        "session_id": {"type": "integer"},
+        "status": _enum(ParticipationStatus.values()),
+        "role": _enum(ParticipationRole.values()),
+        "minutes": _nullable("integer", minimum=0, description="Minutes attended; null means the whole session."),
+        "creche_children": {"type": "integer", "minimum": 0},
+        "source": _enum(ParticipationSource.values()),
+    },
+}
+SCHEMAS["ParticipationInput"] = {
+    "type": "object",
+    "required": ["status"],
+    "additionalProperties": False,
+    "properties": {
+        "status": _enum(ParticipationStatus.values()),
+        "role": _enum(ParticipationRole.values()),
+        "minutes": _nullable("integer", minimum=0, maximum=1440),
+        "creche_children": {"type": "integer", "minimum": 0, "maximum": 20},
+    },
+}
+SCHEMAS["ParticipationList"] = _page_of("Participation")
 _COUNTS_BY_NAME = {"type": "object", "additionalProperties": _COUNT}
 _SESSIONS_AND_ATTENDANCES = {
     "type": "object",
@@ -393,14 +421,39 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "getPerson",
             "summary": "One person",
-            "description": "Needs the people.view permission.",
+            "description": (
+                "Needs the people.view permission. The id of a person merged into another (on the "
+                "duplicates screen) answers 308 Permanent Redirect to the person it was merged into."
+            ),
             "tags": ["People"],
-            "responses": {"200": _json(_ref("Person"), "The person."), **_errors(401, 403, 404)},
+            "responses": {
+                "200": _json(_ref("Person"), "The person."),
+                "308": {
+                    "description": (
+                        "This person was merged into another: `Location` is the survivor's URL; the body is an "
+                        "error with code `merged` and `survivor_id`."
+                    ),
+                    "headers": {"Location": {"schema": {"type": "string"}, "description": "The survivor's URL."}},
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["error", "survivor_id"],
+                                "properties": {"error": {"type": "object"}, "survivor_id": {"type": "integer"}},
+                            }
+                        }
+                    },
+                },
+                **_errors(401, 403, 404),
+            },
         },
         "patch": {
             "operationId": "updatePerson",
             "summary": "Change some of a person's details",
-            "description": "Needs the people.edit permission. Fields not sent keep their values.",
+            "description": (
+                "Needs the people.edit permission. Fields not sent keep their values. A merged-away id "
+                "answers 404 with code `merged`, naming the person it was merged into (not redirected)."
+            ),
             "tags": ["People"],
             "requestBody": _body("PersonChanges", "The fields to change."),
             "responses": {
@@ -456,6 +509,44 @@ PATHS: dict[str, Any] = {
             "description": "Needs the sessions.view permission.",
             "tags": ["Sessions"],
             "responses": {"200": _json(_ref("Session"), "The session."), **_errors(401, 403, 404)},
+        },
+    },
+    "/sessions/{session_id}/participants": {
+        "parameters": [{"$ref": "#/components/parameters/session_id"}],
+        "get": {
+            "operationId": "listParticipants",
+            "summary": "A session's participation rows, by person id",
+            "description": "Needs the sessions.view permission.",
+            "tags": ["Sessions"],
+            "parameters": _PAGING,
+            "responses": {
+                "200": _json(_ref("ParticipationList"), "A page of participation rows."),
+                **_errors(401, 403, 404, 422),
+            },
+        },
+    },
+    "/sessions/{session_id}/participants/{person_id}": {
+        "parameters": [
+            {"$ref": "#/components/parameters/session_id"},
+            {"$ref": "#/components/parameters/person_id"},
+        ],
+        "put": {
+            "operationId": "putParticipant",
+            "summary": "Record one person's participation in a session (idempotent)",
+            "description": (
+                "Needs the attendance.record permission. `status` is required; `role`, `minutes` "
+                "(null: the whole session) and `creche_children` are left as stored when not sent. "
+                "201 when the row is new, 200 otherwise; sending the same body again changes nothing. "
+                "Refused (422) for a cancelled session, for attended/apologies/no_show before the "
+                "session's day, and for leaving attended when contributions are recorded."
+            ),
+            "tags": ["Sessions"],
+            "requestBody": _body("ParticipationInput", "What to record."),
+            "responses": {
+                "200": _json(_ref("Participation"), "The participation as stored (it existed)."),
+                "201": _json(_ref("Participation"), "The participation as stored (new)."),
+                **_errors(400, 401, 403, 404, 422),
+            },
         },
     },
     "/reports/participation": {

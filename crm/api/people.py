@@ -8,7 +8,7 @@ from flask import jsonify, url_for
 from flask_login import current_user
 
 from crm.api import api
-from crm.api.errors import not_found
+from crm.api.errors import ApiError, not_found
 from crm.api.inputs import (
     MAX_INTEGER,
     check_types,
@@ -36,6 +36,7 @@ from crm.queries.api_filters import (
 from crm.queries.pagination import paginate
 from crm.queries.people import contact_consent_ids
 from crm.services import people as people_service
+from crm.services.merge import survivor_of
 
 FIELD_KINDS = {
     "first_name": "text",
@@ -85,7 +86,30 @@ def list_people():
 @api.get("/people/<int:person_id>")
 @requires(PEOPLE_VIEW)
 def get_person(person_id: int):
-    return _person_response(person_id)
+    person = person_for_api(person_id) if person_id <= MAX_INTEGER else None
+    if person is None:
+        survivor = survivor_of(person_id) if person_id <= MAX_INTEGER else None
+        if survivor is not None:
+            return _merged(person_id, survivor)
+        raise not_found("person", person_id)
+    return jsonify(person_json(person, person.id in contact_consent_ids([person.id])))
+
+
+def _merged(person_id: int, survivor_id: int):
+    """A merged-away id: 308 Permanent Redirect to the person it was merged into, with the
+    survivor's id in the body for clients that do not follow redirects."""
+    location = url_for("api.get_person", person_id=survivor_id)
+    response = jsonify(
+        error={
+            "code": "merged",
+            "message": f"Person {person_id} was merged into person {survivor_id}; use {location}.",
+            "fields": {},
+        },
+        survivor_id=survivor_id,
+    )
+    response.status_code = 308
+    response.headers["Location"] = location
+    return response
 
 
 @api.post("/people")
@@ -108,6 +132,11 @@ def create_person():
 def update_person(person_id: int):
     person = person_for_api(person_id) if person_id <= MAX_INTEGER else None
     if person is None:
+        survivor = survivor_of(person_id) if person_id <= MAX_INTEGER else None
+        if survivor is not None:
+            # Not redirected: a change meant for one record is not silently applied to another.
+            message = f"Person {person_id} was merged into person {survivor}; fetch that person and change it."
+            raise ApiError(404, "merged", message)
         raise not_found("person", person_id)
     body = json_object()
     data, problems = _service_data(body)

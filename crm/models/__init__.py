@@ -16,6 +16,7 @@ _WHERE = {
     "Affiliation": "person",
     "Consent": "person",
     "DataVersion": "settings",
+    "DuplicateDismissal": "person",
     "EqualityMonitoring": "person",
     "FeedbackForm": "feedback",
     "FeedbackRating": "feedback",

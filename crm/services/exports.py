@@ -1,5 +1,10 @@
 """Exporting find-people results to CSV and XLSX for a coordinator: only the columns they
-need (no equality-monitoring data), formula-safe, and one audit row per export."""
+need, formula-safe, and one audit row per export (counts and filters, never values).
+
+Data protection (docs/data-protection.md): equality-monitoring answers are never exported;
+email and phone appear only for people who currently consent to be contacted (the others'
+rows say "No" under consent and leave the contact cells empty, so the export cannot be used
+to contact them); anonymised people are left out."""
 
 from __future__ import annotations
 
@@ -65,7 +70,8 @@ def _needs(person: Person) -> str:
 
 def export_rows(filters: Filters) -> Iterator[list]:
     """The export's rows (without the header), a chunk of people at a time."""
-    ids = list(db.session.scalars(find_people_query(filters).with_only_columns(Person.id)))
+    query = find_people_query(filters).with_only_columns(Person.id).where(Person.erased_at.is_(None))
+    ids = list(db.session.scalars(query))
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         people = {p.id: p for p in db.session.scalars(with_list_loading(select(Person).where(Person.id.in_(chunk))))}
@@ -74,14 +80,15 @@ def export_rows(filters: Filters) -> Iterator[list]:
         for person_id in chunk:
             person = people[person_id]
             fact = facts.get(person_id, NO_FACTS)
+            may_contact = person_id in consenting
             yield [
                 person.full_name,
                 person.preferred_name or "",
-                person.email or "",
-                person.phone or "",
+                (person.email or "") if may_contact else "",
+                (person.phone or "") if may_contact else "",
                 person.ward.name if person.ward else "",
                 ", ".join(t.label for t in person.types),
-                "Yes" if person_id in consenting else "No",
+                "Yes" if may_contact else "No",
                 _needs(person),
                 fact.last_attended.isoformat() if fact.last_attended else "",
                 fact.sessions_this_year,
@@ -112,7 +119,7 @@ def export_people(filters: Filters, file_format: str, actor) -> Export:
         raise ValueError(file_format)
     audit.record(
         actor,
-        AuditAction.CREATE,
+        AuditAction.EXPORT,
         None,
         entity_type="export",
         detail=f"people export ({file_format}): {len(rows)} rows; filters: {filters.describe()}"[:300],

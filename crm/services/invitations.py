@@ -49,6 +49,8 @@ class InviteResult:
     invited: int = 0
     emailed: int = 0
     to_phone: list[PhoneContact] = field(default_factory=list)
+    # Chosen but not invited: no current consent to be contacted (or anonymised).
+    no_consent: list[PhoneContact] = field(default_factory=list)
     already_on_list: int = 0
     not_found: int = 0
 
@@ -62,15 +64,25 @@ def refuse_if_closed(session: Session) -> None:
 
 def invite_people(session: Session, person_ids, actor) -> InviteResult:
     """Invite people to a session: one participation each (status invited), an email in the
-    outbox for those who consent to contact and have an address, the rest to phone. People
-    already on the session's list keep their status and are not written to again."""
+    outbox for those with an address, the rest to phone. Only people who currently consent to
+    be contacted are invited at all (the consent covers email, phone and text); the others are
+    listed in `no_consent`. People already on the session's list keep their status and are not
+    written to again."""
     refuse_if_closed(session)
     ids = sorted({int(person_id) for person_id in person_ids})
     if not ids:
         raise InvalidInput({"person_id": "Choose at least one person to invite."})
     lock_session(session.id)
-    people = {person.id: person for person in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
-    result = InviteResult(not_found=len(ids) - len(people))
+    found = {person.id: person for person in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    result = InviteResult(not_found=len(ids) - len(found))
+    consenting = contact_consent_ids(list(found))
+    people = {}
+    for person_id, person in found.items():
+        if person_id in consenting and person.erased_at is None:
+            people[person_id] = person
+        else:
+            result.no_consent.append(PhoneContact(person.id, person.full_name, None))
+    result.no_consent.sort(key=lambda contact: contact.name.lower())
     existing = participations_for(session.id, people)
     new_ids = [person_id for person_id in people if person_id not in existing]
     result.already_on_list = len(existing)
@@ -88,11 +100,10 @@ def invite_people(session: Session, person_ids, actor) -> InviteResult:
             .execution_options(synchronize_session=False)
         )
         participations = participations_for(session.id, new_ids)
-        consenting = contact_consent_ids(new_ids)
         for person_id in new_ids:
             person = people[person_id]
             result.invited += 1
-            if person.email and person_id in consenting:
+            if person.email:
                 queue_message(MessageKind.INVITATION, session, person, participations[person_id])
                 result.emailed += 1
             else:
@@ -106,7 +117,7 @@ def invite_people(session: Session, person_ids, actor) -> InviteResult:
         entity_type="participations",
         detail=(
             f"Invitations: {result.invited} invited ({result.emailed} by email, {len(result.to_phone)} to phone), "
-            f"{result.already_on_list} already on the list"
+            f"{result.already_on_list} already on the list, {len(result.no_consent)} not invited (no consent)"
         ),
     )
     return result

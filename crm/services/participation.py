@@ -115,3 +115,65 @@ def participations_for(session_id: int, person_ids: Iterable[int]) -> dict[int, 
         select(Participation).where(Participation.session_id == session_id, Participation.person_id.in_(ids))
     )
     return {row.person_id: row for row in rows}
+
+
+MAX_MINUTES = 24 * 60
+MAX_CRECHE_CHILDREN = 20
+# Statuses that say what happened at the session, so only once it has taken place.
+_AFTER_THE_SESSION = {ParticipationStatus.ATTENDED, ParticipationStatus.APOLOGIES, ParticipationStatus.NO_SHOW}
+
+
+def record_participation(session: Session, person_id: int, values: dict[str, Any], actor, source: ParticipationSource):
+    """Insert or update one person's participation in a session (the API's PUT): `status` is
+    required, `role`, `minutes` and `creche_children` are optional and left as stored when not
+    given. Returns (participation, created). The same call twice changes nothing the second time.
+
+    Refused like the register: a cancelled session; attended, apologies or did-not-come before the
+    session's day; leaving "attended" for someone with contributions recorded at the session."""
+    from datetime import date
+
+    from crm.models.enums import AuditAction
+    from crm.queries.register import people_with_contributions
+    from crm.services import audit
+    from crm.services.errors import InvalidInput
+
+    lock_session(session.id)
+    if session.cancelled:
+        raise InvalidInput(message=f"{session.title} was cancelled, so attendance cannot be recorded.")
+    status = values["status"]
+    if status in _AFTER_THE_SESSION and session.date > date.today():
+        raise InvalidInput({"status": f"The session is on {session.date.isoformat()}; record {status.value} from then"})
+    minutes = values.get("minutes", KEEP)
+    if minutes is not KEEP and minutes is not None and not 0 <= minutes <= MAX_MINUTES:
+        raise InvalidInput({"minutes": f"Must be from 0 to {MAX_MINUTES}, or null for the whole session"})
+    creche = values.get("creche_children", KEEP)
+    if creche is not KEEP and not 0 <= creche <= MAX_CRECHE_CHILDREN:
+        raise InvalidInput({"creche_children": f"Must be from 0 to {MAX_CRECHE_CHILDREN}"})
+    stored = db.session.scalar(
+        select(Participation)
+        .where(Participation.session_id == session.id, Participation.person_id == person_id)
+        .with_for_update()
+    )
+    if status != ParticipationStatus.ATTENDED and people_with_contributions(session.id, [person_id]):
+        raise InvalidInput({"status": "This person has contributions recorded at this session; remove them first"})
+    mark = Mark(person_id, status, role=values.get("role", KEEP), minutes=minutes, creche_children=creche)
+    if stored is not None:
+        unchanged = stored.status == status and all(
+            getattr(mark, name) is KEEP or getattr(mark, name) == getattr(stored, name) for name in _OPTIONAL
+        )
+        if unchanged:
+            return stored, False
+    upsert_participations(session.id, [mark], source)
+    if stored is not None:
+        db.session.refresh(stored)
+    participation = stored or db.session.scalar(
+        select(Participation).where(Participation.session_id == session.id, Participation.person_id == person_id)
+    )
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        session,
+        ["participations"],
+        detail=f"participation {'added' if stored is None else 'changed'} ({source.label})",
+    )
+    return participation, stored is None

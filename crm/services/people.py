@@ -206,6 +206,8 @@ def create_person(data: Mapping[str, Any], actor) -> Person:
 
 def update_person(person: Person, data: Mapping[str, Any], actor, *, expected_version: int | None = None) -> list[str]:
     """Apply the fields present in `data`; returns the names of the fields that changed."""
+    if person.erased_at is not None:
+        raise InvalidInput({"person": "This person has been anonymised, so their record cannot be changed."})
     if expected_version is not None and expected_version != person.version:
         raise Conflict()
     clean = _clean(data, person)
@@ -243,6 +245,8 @@ def record_consent(
     given_at: datetime | None = None,
 ) -> Consent:
     """Record that `person` agreed to `purpose`; refuses a second current consent for the same thing."""
+    if person.erased_at is not None:
+        raise InvalidInput({"purpose": "This person has been anonymised, so no consent can be recorded."})
     purpose = ConsentPurpose(purpose)
     wording = (wording or "").strip()
     partner_name = (partner_name or "").strip() or None

@@ -135,7 +135,13 @@ def _render_profile(person: Person, affiliation_form: AffiliationForm | None = N
 def show(person_id: int):
     person = person_profile(person_id)
     if person is None:
-        abort(404)
+        from crm.services.merge import survivor_of
+
+        survivor = survivor_of(person_id)
+        if survivor is None:
+            abort(404)
+        flash(f"Record {person_id} was merged into this one.", "success")
+        return redirect(url_for("people.show", person_id=survivor))
     return _render_profile(person)
 
 
@@ -143,6 +149,9 @@ def show(person_id: int):
 @requires(PEOPLE_EDIT)
 def edit(person_id: int):
     person = get_or_404(Person, person_id)
+    if person.erased_at is not None:
+        flash("This person has been anonymised, so their record cannot be changed.", "error")
+        return redirect(url_for("people.show", person_id=person.id))
     form = PersonForm(obj=person) if request.method == "GET" else PersonForm()
     _prepare(form)
     if request.method == "GET":

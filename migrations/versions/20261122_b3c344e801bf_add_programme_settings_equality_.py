@@ -74,6 +74,20 @@ def upgrade():
     with op.batch_alter_table('person_merges', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_person_merges_survivor_id'), ['survivor_id'], unique=False)
 
+    op.create_table('duplicate_dismissals',
+    sa.Column('person_low_id', sa.Integer(), nullable=False),
+    sa.Column('person_high_id', sa.Integer(), nullable=False),
+    sa.Column('dismissed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('dismissed_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('person_low_id < person_high_id', name=op.f('ck_duplicate_dismissals_low_before_high')),
+    sa.ForeignKeyConstraint(['dismissed_by_id'], ['users.id'], name=op.f('fk_duplicate_dismissals_dismissed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['person_high_id'], ['people.id'], name=op.f('fk_duplicate_dismissals_person_high_id_people'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['person_low_id'], ['people.id'], name=op.f('fk_duplicate_dismissals_person_low_id_people'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('person_low_id', 'person_high_id', name=op.f('pk_duplicate_dismissals'))
+    )
+    with op.batch_alter_table('duplicate_dismissals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_duplicate_dismissals_person_high_id'), ['person_high_id'], unique=False)
+
     op.create_table('feedback_responses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('form_id', sa.Integer(), nullable=False),
@@ -188,6 +202,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_person_merges_survivor_id'))
 
     op.drop_table('person_merges')
+    with op.batch_alter_table('duplicate_dismissals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_duplicate_dismissals_person_high_id'))
+
+    op.drop_table('duplicate_dismissals')
     op.drop_table('feedback_forms')
     op.drop_table('equality_monitoring')
     op.drop_table('programme_settings')
