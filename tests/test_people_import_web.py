@@ -244,6 +244,7 @@ def test_files_over_the_size_limit_are_refused_with_a_clear_message(client, logi
         response = client.post("/people/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
         assert response.status_code == status
         assert message in text(response)
+        assert 'type="file"' in response.get_data(as_text=True), "the page should offer the upload again"
     assert people_count(db) == 0
 
 

@@ -14,7 +14,7 @@ from crm.models import AuditEvent, Participation, Person
 from crm.models.base import utcnow
 from crm.models.enums import AuditAction, ParticipationSource, ParticipationStatus, Role
 from crm.queries.retention import months_before, past_retention
-from crm.services.retention import apply_retention, retention_cutoff
+from crm.services.retention import RetentionRun, apply_retention, retention_cutoff
 from crm.services.settings import update_settings
 from tests.conftest import count_queries, csrf_token
 from tests.factories import PersonFactory, SessionFactory, UserFactory
@@ -198,6 +198,11 @@ def test_apply_retention_command(runner, db, people, caplog):
     assert names == {"Anonymised"}
     again = runner.invoke(args=["crm", "apply-retention"])
     assert "anonymised 0 people" in again.output
+
+
+def test_a_one_month_run_is_described_in_the_singular():
+    run = RetentionRun(months=1, cutoff=dt.date(2026, 10, 22), due=1, anonymised=1)
+    assert run.describe() == "Retention (1 month, no participation since 2026-10-22): anonymised 1 person"
 
 
 def test_apply_retention_service_counts(db, people):

@@ -27,6 +27,7 @@ from crm.models.enums import (
     ParticipationStatus,
     Role,
 )
+from crm.services.settings import update_settings
 from crm.services.subject_access import PURPOSES, collect, linked_tables
 from tests.conftest import csrf_token
 from tests.factories import ConsentFactory, OrganisationFactory, PersonFactory, SessionFactory, TagFactory
@@ -112,6 +113,12 @@ def test_a_new_table_referring_to_people_would_be_exported_and_fail_until_descri
     finally:
         _db.metadata.remove(table)
     assert "pretend_home_visits" not in {link.table.name for link in linked_tables()}
+
+
+def test_a_one_month_retention_period_reads_as_one_month(db, held):
+    update_settings(None, financial_year_start_month=4, retention_months=1)
+    sections = {section["table"]: section for section in collect(held).as_json()["sections"]}
+    assert "Kept while the person takes part. 1 month after their last session" in sections["people"]["retention"]
 
 
 def test_the_export_holds_every_row_about_the_person_with_purposes(db, held):

@@ -29,8 +29,9 @@ class RetentionRun:
         """What happened, without personal data (for the audit log, the log and the command)."""
         count = self.due if self.dry_run else self.anonymised
         verb = "would anonymise" if self.dry_run else "anonymised"
+        period = f"{self.months} month{'' if self.months == 1 else 's'}"
         return (
-            f"Retention ({self.months} months, no participation since {self.cutoff.isoformat()}): "
+            f"Retention ({period}, no participation since {self.cutoff.isoformat()}): "
             f"{verb} {count} {'person' if count == 1 else 'people'}"
         )
 

@@ -25,9 +25,9 @@ from crm.services.settings import current_settings
 
 PEOPLE = "people"
 
-# Why each kind of data is held, and how long. {months} is the retention period in the settings.
+# Why each kind of data is held, and how long. {period} is the retention period in the settings.
 WHILE_TAKING_PART = (
-    "Kept while the person takes part. {months} months after their last session (or after they were added, "
+    "Kept while the person takes part. {period} after their last session (or after they were added, "
     "if they never came to one) the record is listed for review and anonymised."
 )
 PURPOSES: dict[str, tuple[str, str, str]] = {
@@ -241,7 +241,7 @@ def _section(key: str, linked_by: str, rows: list[dict[str, Any]], months: int) 
         key=key,
         title=title,
         purpose=purpose,
-        retention=retention.format(months=months),
+        retention=retention.format(period=f"{months} month{'' if months == 1 else 's'}"),
         linked_by=linked_by,
         rows=rows,
         described=key in PURPOSES,

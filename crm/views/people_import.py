@@ -62,15 +62,10 @@ def allow_large_forms(_endpoint, _values) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(_error):
-    return (
-        render_template(
-            "errors/error.html",
-            status=413,
-            title="That file is too large",
-            message="Spreadsheets must be 5 MB or smaller. Split the file and import each part.",
-        ),
-        413,
-    )
+    # The upload page again, so the user can choose a smaller file straight away.
+    form = PeopleUploadForm(formdata=None)
+    form.file.errors = ["Spreadsheets must be 5 MB or smaller. Split the file and import each part."]
+    return render_template("people_import/upload.html", form=form), 413
 
 
 def _serializer() -> URLSafeTimedSerializer:
