@@ -46,7 +46,7 @@ test: $(VENV)/.installed-dev ## Install and run the whole test suite (SQLite; br
 test-postgres: $(VENV)/.installed-dev ## The suite against PostgreSQL (TEST_DATABASE_URL, default the local `test` database)
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed ## Time the key pages with 10,000 and 50,000 people, on SQLite and PostgreSQL (see bench/README.md)
+bench: $(VENV)/.installed ## Time the key pages with 10,000 and 100,000 people, on SQLite and PostgreSQL (see bench/README.md)
 	$(BIN)/python -m bench.run
 
 $(VENV)/.installed-load: pyproject.toml $(VENV)/.installed-dev
