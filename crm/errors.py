@@ -132,7 +132,25 @@ def init_app(app: Flask) -> None:
     def unexpected_error(error: Exception):
         if isinstance(error, HTTPException):
             return http_error(error)
-        log.exception("Unhandled error on %s %s", request.method, request.endpoint)
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(error, DBAPIError):
+            # The driver's message can quote the row ("Key (email)=(…) already exists"): log where
+            # it happened and which constraint, never the message.
+            import traceback
+
+            diag = getattr(error.orig, "diag", None)
+            log.error(
+                "Database error on %s %s: %s (SQLSTATE %s, constraint %s)\n%s",
+                request.method,
+                request.endpoint,
+                type(error.orig).__name__,
+                getattr(error.orig, "sqlstate", None),
+                getattr(diag, "constraint_name", None),
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
+        else:
+            log.exception("Unhandled error on %s %s", request.method, request.endpoint)
         from crm.extensions import db
 
         db.session.rollback()

@@ -118,3 +118,15 @@ def test_put_unknown_session_or_person_is_404(api_as, db):
         api.open("PUT", f"/api/v1/sessions/{session.id}/participants/987654", json={"status": "attended"}), 404
     )
     assert error_of(api.get("/api/v1/sessions/987654/participants"), 404)
+
+
+def test_put_refuses_an_anonymised_person(api_as, db):
+    api = api_as(Role.CHAMPION)
+    session = SessionFactory(date=YESTERDAY)
+    person = PersonFactory(erased_at=dt.datetime.now(dt.UTC))
+    db.session.commit()
+    error = error_of(
+        api.open("PUT", f"/api/v1/sessions/{session.id}/participants/{person.id}", json={"status": "attended"}), 422
+    )
+    assert "anonymised" in error["message"]
+    assert _rows(db, session.id) == []

@@ -94,6 +94,8 @@ def test_backup_of_an_application_database_file(tmp_path):
     copy = sqlite3.connect(backup.path)
     assert copy.execute("SELECT first_name FROM people ORDER BY id").fetchall() == [("Ada",), ("Bo",)]
     copy.close()
+    # Personal data: readable by its owner only.
+    assert backup.path.stat().st_mode & 0o777 == 0o600
 
 
 def test_pg_dump_gets_the_password_from_the_environment_not_the_command_line(tmp_path):

@@ -109,6 +109,7 @@ def person(db):
             kind=ContributionKind.IDEA,
             summary="Nursery rhymes in Portuguese",
             follow_up=FollowUpStatus.ACTED_ON,
+            follow_up_note="Added the rhymes Ana sang to the welcome pack",
         )
     )
     future = SessionFactory()
@@ -191,6 +192,7 @@ def test_nothing_identifying_survives_and_the_statistics_do_not_change(db, perso
     assert message.status == MessageStatus.FAILED and message.to_address == ""
     contribution = db.session.scalar(select(Contribution))
     assert contribution.kind == ContributionKind.IDEA and contribution.follow_up == FollowUpStatus.ACTED_ON
+    assert contribution.follow_up_note is None
     participations = db.session.scalars(select(Participation).where(Participation.person_id == person.id)).all()
     assert sorted((p.status.value, p.minutes, p.creche_children) for p in participations) == [
         ("attended", 90, 2),

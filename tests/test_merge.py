@@ -331,3 +331,31 @@ def test_an_old_link_to_a_merged_pair_leads_to_the_survivor(client, login_as, db
     response = client.get(f"/people/merge/{keep_id}/{drop_id}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/people/{keep_id}")
+
+
+def test_whole_session_attendance_is_not_shortened_by_a_merge(db):
+    # None means the whole session: 120 minutes here, more than the duplicate's 30.
+    keep, drop = PersonFactory(), PersonFactory()
+    session = SessionFactory()
+    _participation(keep, session, ParticipationStatus.ATTENDED, minutes=None)
+    _participation(drop, session, ParticipationStatus.ATTENDED, minutes=30)
+    merge_people(keep, drop, {}, None)
+    row = db.session.scalar(select(Participation).where(Participation.session_id == session.id))
+    assert (row.status, row.minutes) == (ParticipationStatus.ATTENDED, None)
+
+
+def test_two_current_contact_consents_become_one_so_a_withdrawal_stops_contact(db):
+    from crm.models.enums import ConsentPurpose
+    from crm.services.people import current_consent, set_contact_consent
+
+    keep, drop = PersonFactory(), PersonFactory()
+    ConsentFactory(person=keep)
+    ConsentFactory(person=drop)
+    merge_people(keep, drop, {}, None)
+    current = db.session.scalars(
+        select(Consent).where(Consent.person_id == keep.id, Consent.withdrawn_at.is_(None))
+    ).all()
+    assert len(current) == 1
+
+    set_contact_consent(keep, False, None)
+    assert current_consent(keep.id, ConsentPurpose.CONTACT) is None

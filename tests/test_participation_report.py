@@ -327,3 +327,15 @@ def test_api_checks_role_and_parameters(app, db):
     response = client.get(url, headers=headers)
     assert response.status_code == 200
     assert response.get_json()["period"]["label"] == str(dt.date.today().year)
+
+
+def test_anonymous_feedback_does_not_invalidate_the_reports(db):
+    from crm.models import FeedbackResponse
+    from tests.factories import FeedbackFormFactory
+
+    form = FeedbackFormFactory()
+    db.session.commit()
+    version = current_data_version()
+    db.session.add(FeedbackResponse(form_id=form.id, take_away="More sessions in the evening"))
+    db.session.commit()
+    assert current_data_version() == version

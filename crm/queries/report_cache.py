@@ -7,7 +7,7 @@ counter and the cache live in the database, so every app server and worker share
 
 Writes through the ORM session are seen in two places: flushed objects (`after_flush`) and
 ORM-enabled INSERT/UPDATE/DELETE statements run with `session.execute` (`do_orm_execute`).
-Tables that no report reads (the audit log, accounts, the outbox, ...) do not count as changes.
+Only writes to the tables the reports read (REPORT_TABLES) count as changes.
 """
 
 from __future__ import annotations
@@ -21,17 +21,20 @@ from crm.extensions import db
 from crm.models.settings import DataVersion, ReportCache
 from crm.periods import Period
 
-# Tables whose changes never alter a report.
-IGNORED_TABLES = frozenset(
+# The tables the cached reports read: a write to any other table (the audit log, accounts, the
+# outbox, anonymous feedback, consents...) leaves them valid.
+REPORT_TABLES = frozenset(
     {
-        "audit_events",
-        "users",
-        "api_tokens",
-        "outbox_messages",
-        "saved_searches",
-        "report_cache",
-        "data_version",
-        "programme_settings",
+        "sessions",
+        "participations",
+        "contributions",
+        "people",
+        "person_types",
+        "affiliations",
+        "organisations",
+        "wards",
+        "themes",
+        "equality_monitoring",
     }
 )
 _CHANGED = "crm.report_data_changed"
@@ -77,7 +80,7 @@ def _table_of(mapper) -> str | None:
 def _after_flush(session: OrmSession, _flush_context) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         name = getattr(obj, "__tablename__", None)
-        if name and name not in IGNORED_TABLES and (obj not in session.dirty or session.is_modified(obj)):
+        if name in REPORT_TABLES and (obj not in session.dirty or session.is_modified(obj)):
             session.info[_CHANGED] = True
             return
 
@@ -85,7 +88,7 @@ def _after_flush(session: OrmSession, _flush_context) -> None:
 def _do_orm_execute(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         name = _table_of(state.bind_mapper)
-        if name is None or name not in IGNORED_TABLES:
+        if name is None or name in REPORT_TABLES:
             state.session.info[_CHANGED] = True
 
 

@@ -50,6 +50,8 @@ def backup_sqlite(source: sqlite3.Connection, target: Path) -> Backup:
     failed backup never leaves a half-written file under the chosen name."""
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Backups hold personal data: readable by the owner only.
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))
     destination = sqlite3.connect(partial)
     try:
         # pages=-1: everything in one step, so the copy is one snapshot (another connection's
@@ -107,6 +109,7 @@ def backup_postgresql(url: URL, target: Path) -> Backup:
         partial.unlink(missing_ok=True)
         message = (completed.stderr or completed.stdout).strip().splitlines()
         raise BackupError("pg_dump failed: " + (message[-1] if message else f"exit status {completed.returncode}"))
+    os.chmod(partial, 0o600)
     os.replace(partial, target)
     return Backup(target, target.stat().st_size, "pg_dump")
 

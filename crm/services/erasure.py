@@ -107,7 +107,8 @@ def _anonymise_chunk(ids: list[int], actor_id: int | None, now) -> None:
     run(
         update(Contribution)
         .where(Contribution.participation_id.in_(select(Participation.id).where(Participation.person_id.in_(ids))))
-        .values(summary=REMOVED_TEXT, consent_to_quote=False, updated_at=now)
+        # The follow-up note is staff text about what they said, and often names them.
+        .values(summary=REMOVED_TEXT, follow_up_note=None, consent_to_quote=False, updated_at=now)
     )
     queued = OutboxMessage.status == MessageStatus.QUEUED
     run(

@@ -28,7 +28,7 @@ from crm.models import (
     person_tags,
 )
 from crm.models.base import utcnow
-from crm.models.enums import AuditAction
+from crm.models.enums import AuditAction, ParticipationStatus
 from crm.services import audit
 from crm.services.errors import Conflict, InvalidInput
 from crm.services.participation import STATUS_STRENGTH
@@ -88,10 +88,9 @@ def _move_participations(keep: int, drop: int, result: MergeResult) -> None:
         if kept is None:
             continue
         combined += 1
+        kept.minutes = _combined_minutes(kept, other)
         if STATUS_STRENGTH[other.status] > STATUS_STRENGTH[kept.status]:
             kept.status, kept.role, kept.source = other.status, other.role, other.source
-        minutes = [m for m in (kept.minutes, other.minutes) if m is not None]
-        kept.minutes = max(minutes) if minutes else None
         kept.creche_children = max(kept.creche_children, other.creche_children)
         invited = [t for t in (kept.invited_at, other.invited_at) if t is not None]
         kept.invited_at = min(invited) if invited else None
@@ -111,6 +110,35 @@ def _move_participations(keep: int, drop: int, result: MergeResult) -> None:
     ).rowcount
     result.counts["participations"] = moved + combined
     result.counts["participations_combined"] = combined
+
+
+def _combined_minutes(kept: Participation, other: Participation) -> int | None:
+    """Minutes for the combined row. None means the whole session, so it is the most there is:
+    if both records say attended, None wins, else the larger; if one says attended, its minutes."""
+    attended = [p for p in (kept, other) if p.status == ParticipationStatus.ATTENDED]
+    if len(attended) == 1:
+        return attended[0].minutes
+    if attended and any(p.minutes is None for p in attended):
+        return None
+    minutes = [m for m in (kept.minutes, other.minutes) if m is not None]
+    return max(minutes) if minutes else None
+
+
+def _move_consents(keep: int, drop: int, result: MergeResult) -> None:
+    """Consents move to the survivor; where both had a current consent for the same purpose (and
+    partner), the older one is withdrawn, so one withdrawal later really ends it."""
+    _move_rows(Consent, Consent.person_id)(keep, drop, result)
+    current = db.session.scalars(
+        select(Consent)
+        .where(Consent.person_id == keep, Consent.withdrawn_at.is_(None))
+        .order_by(Consent.given_at.desc(), Consent.id.desc())
+    ).all()
+    seen = set()
+    for consent in current:
+        key = (consent.purpose, (consent.partner_name or "").strip().lower())
+        if key in seen:
+            consent.withdrawn_at = utcnow()
+        seen.add(key)
 
 
 def _move_rows(model, column) -> Callable[[int, int, MergeResult], None]:
@@ -201,7 +229,7 @@ def _already_done(keep: int, drop: int, result: MergeResult) -> None:
 # What happens to each (table, column) that refers to a person when they are merged away.
 REFERENCE_RULES: dict[tuple[str, str], Callable[[int, int, MergeResult], None]] = {
     ("participations", "person_id"): _move_participations,
-    ("consents", "person_id"): _move_rows(Consent, Consent.person_id),
+    ("consents", "person_id"): _move_consents,
     ("outbox_messages", "person_id"): _move_rows(OutboxMessage, OutboxMessage.person_id),
     ("person_tags", "person_id"): _union(person_tags, "person_id", "tag_id"),
     ("person_types", "person_id"): _union(PersonTypeLink.__table__, "person_id", "type"),

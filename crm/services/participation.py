@@ -130,8 +130,6 @@ def record_participation(session: Session, person_id: int, values: dict[str, Any
 
     Refused like the register: a cancelled session; attended, apologies or did-not-come before the
     session's day; leaving "attended" for someone with contributions recorded at the session."""
-    from datetime import date
-
     from crm.models.enums import AuditAction
     from crm.queries.register import people_with_contributions
     from crm.services import audit
@@ -140,8 +138,14 @@ def record_participation(session: Session, person_id: int, values: dict[str, Any
     lock_session(session.id)
     if session.cancelled:
         raise InvalidInput(message=f"{session.title} was cancelled, so attendance cannot be recorded.")
+    from crm.consent import uk_today
+    from crm.models import Person
+
+    person = db.session.get(Person, person_id)
+    if person is not None and person.erased_at is not None:
+        raise InvalidInput(message="This person's record was anonymised; attendance cannot be added to it.")
     status = values["status"]
-    if status in _AFTER_THE_SESSION and session.date > date.today():
+    if status in _AFTER_THE_SESSION and session.date > uk_today():
         raise InvalidInput({"status": f"The session is on {session.date.isoformat()}; record {status.value} from then"})
     minutes = values.get("minutes", KEEP)
     if minutes is not KEEP and minutes is not None and not 0 <= minutes <= MAX_MINUTES:

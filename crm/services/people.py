@@ -326,5 +326,9 @@ def set_contact_consent(
     existing = current_consent(person.id, ConsentPurpose.CONTACT)
     if wanted and existing is None:
         record_consent(person, ConsentPurpose.CONTACT, method, wording, actor)
-    elif not wanted and existing is not None:
-        withdraw_consent(existing, actor)
+    elif not wanted:
+        # Every current contact consent, should there ever be more than one.
+        while existing is not None:
+            withdraw_consent(existing, actor)
+            db.session.flush()
+            existing = current_consent(person.id, ConsentPurpose.CONTACT)
