@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.models import Affiliation, EqualityMonitoring, Organisation, Participation, Session, Theme, Ward
 from crm.models.enums import AgeBand, Disability, EthnicGroup, Ethnicity, Gender, InvolvementLevel
 from crm.periods import FINANCIAL, Period
-from crm.queries.participation_report import ATTENDED, attended_in, cached_participation_report
+from crm.queries.participation_report import ATTENDED, attended_in, attendees, cached_participation_report
 from crm.queries.report_cache import cached_report
 
 # Counts of people below this, in breakdowns of equality-monitoring answers, are not shown.
@@ -90,16 +90,6 @@ def _ids(period: Period) -> dict:
         "themes": {name: theme_id for theme_id, name in db.session.execute(select(Theme.id, Theme.name))},
         "organisations": {name: org_id for org_id, name in db.session.execute(organisations)},
     }
-
-
-def attendees(period: Period):
-    """Distinct people with an attendance in the period (a SELECT of person_id)."""
-    return (
-        select(Participation.person_id)
-        .join(Session, Session.id == Participation.session_id)
-        .where(attended_in(period))
-        .distinct()
-    )
 
 
 def attendance_history(period: Period):

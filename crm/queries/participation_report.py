@@ -143,18 +143,19 @@ def _new_participants(period: Period) -> int:
 
     Checked per attendee through the (person, status, session) index against the set of earlier
     sessions, which the database builds once."""
-    attendees = _attendees(period).subquery("attendees")
+    current = attendees(period).subquery("attendees")
     earlier_sessions = select(Session.id).where(Session.date < period.start, Session.cancelled_at.is_(None))
     attended_before = select(literal(1)).where(
-        Participation.person_id == attendees.c.person_id,
+        Participation.person_id == current.c.person_id,
         Participation.status == ATTENDED,
         # "+ 0" keeps the lookup on the person's index entries instead of probing every earlier session.
         (Participation.session_id + 0).in_(earlier_sessions),
     )
-    return db.session.scalar(select(func.count()).select_from(attendees).where(~exists(attended_before)))
+    return db.session.scalar(select(func.count()).select_from(current).where(~exists(attended_before)))
 
 
-def _attendees(period: Period):
+def attendees(period: Period):
+    """Distinct people with an attendance in the period (a SELECT of person_id)."""
     return (
         select(Participation.person_id)
         .join(Session, Session.id == Participation.session_id)
@@ -165,8 +166,8 @@ def _attendees(period: Period):
 
 def _retention(period: Period) -> tuple[int, int]:
     """(people attending in the previous period, how many of them attended again in this one)."""
-    previous = _attendees(period.previous()).subquery("previous")
-    current = _attendees(period).subquery("current")
+    previous = attendees(period.previous()).subquery("previous")
+    current = attendees(period).subquery("current")
     row = db.session.execute(
         select(func.count(), func.count(current.c.person_id))
         .select_from(previous)
