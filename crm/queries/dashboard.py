@@ -15,7 +15,7 @@ from crm.extensions import db
 from crm.models import Affiliation, EqualityMonitoring, Organisation, Participation, Session, Theme, Ward
 from crm.models.enums import AgeBand, Disability, EthnicGroup, Ethnicity, Gender, InvolvementLevel
 from crm.periods import FINANCIAL, Period
-from crm.queries.participation_report import ATTENDED, attended_in, attendees, cached_participation_report
+from crm.queries.participation_report import ATTENDED, attended_in, attendees, cached_participation_report, held_in
 from crm.queries.report_cache import cached_report
 
 # Counts of people below this, in breakdowns of equality-monitoring answers, are not shown.
@@ -92,66 +92,80 @@ def _ids(period: Period) -> dict:
     }
 
 
-def attendance_history(period: Period):
-    """Every attendance up to the end of the period of the people who attended in it, with the
-    session's rung and the highest rung the person had attended before (NULL for their first)."""
-    rank = level_rank()
+def _highest_levels(period: Period):
+    """Each of the period's participants with the highest rung they attended in it (`top`)."""
     return (
-        select(
-            Participation.person_id,
-            Session.date,
-            rank.label("rank"),
-            func.max(rank)
-            .over(
-                partition_by=Participation.person_id,
-                order_by=(Session.date, Session.start_time, Session.id),
-                rows=(None, -1),
-            )
-            .label("highest_before"),
-        )
+        select(Participation.person_id, func.max(level_rank()).label("top"))
+        .join(Session, Session.id == Participation.session_id)
+        .where(attended_in(period))
+        .group_by(Participation.person_id)
+        .subquery("highest")
+    )
+
+
+def _own_attendances(person_id, *session_conditions):
+    """A person's attended participations at the sessions matching the conditions, found through
+    the person's own index entries (the "+ 0" stops the planner from walking the sessions
+    instead, once per person), with the session joined for its date and rung."""
+    sessions = select(Session.id).where(*session_conditions)
+    return (
+        select(Participation.id)
+        .select_from(Participation)
         .join(Session, Session.id == Participation.session_id)
         .where(
+            Participation.person_id == person_id,
             Participation.status == ATTENDED,
-            Session.cancelled_at.is_(None),
-            Session.date <= period.end,
-            Participation.person_id.in_(attendees(period)),
+            (Participation.session_id + 0).in_(sessions),
         )
-        .subquery("history")
     )
+
+
+def _starting_level(period: Period, person_id):
+    """The rung a participant of the period started the period from: the highest they attended
+    before it, or, for someone whose first attendance ever is in the period, that first one's.
+    (Correlated subqueries over the person's own participations.)"""
+    rank = level_rank()
+    before = (
+        _own_attendances(person_id, Session.date < period.start, Session.cancelled_at.is_(None))
+        .with_only_columns(func.max(rank))
+        .scalar_subquery()
+    )
+    first = (
+        _own_attendances(person_id, held_in(period))
+        .with_only_columns(rank)
+        .order_by(Session.date, Session.start_time, Session.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return func.coalesce(before, first)
 
 
 def moved_up(period: Period):
     """People who moved up the ladder in the period: at a session in the period they took part
     at a higher rung than any they had attended before (earlier that year or in any year before).
-    A person's first ever attendance is not a move up. (A SELECT of person_id.)"""
-    history = attendance_history(period)
-    return (
-        select(history.c.person_id)
-        .where(history.c.date >= period.start, history.c.rank > history.c.highest_before)
-        .distinct()
-    )
+    A person's first ever attendance is not a move up. (A SELECT of person_id.)
+
+    Someone moved up exactly when the highest rung they reached in the period is above the one
+    they started it from, so this needs two aggregates per person, not their whole history."""
+    highest = _highest_levels(period)
+    return select(highest.c.person_id).where(highest.c.top > _starting_level(period, highest.c.person_id))
 
 
 def _ladder(period: Period) -> dict:
-    climbers = db.session.scalar(select(func.count()).select_from(moved_up(period).subquery()))
-    highest = (
-        select(Participation.person_id, func.max(level_rank()).label("top"))
-        .join(Session, Session.id == Participation.session_id)
-        .where(attended_in(period))
-        .group_by(Participation.person_id)
-        .subquery()
-    )
-    counts = dict(db.session.execute(select(highest.c.top, func.count()).group_by(highest.c.top)).all())
+    highest = _highest_levels(period)
+    climbed = case((highest.c.top > _starting_level(period, highest.c.person_id), 1), else_=0)
+    rows = db.session.execute(select(highest.c.top, func.count(), func.sum(climbed)).group_by(highest.c.top)).all()
+    counts = {top: int(people) for top, people, _climbers in rows}
     return {
-        "moved_up": int(climbers or 0),
-        "highest_level": {level.value: int(counts.get(level.rank, 0)) for level in InvolvementLevel},
+        "moved_up": sum(int(climbers or 0) for _top, _people, climbers in rows),
+        "highest_level": {level.value: counts.get(level.rank, 0) for level in InvolvementLevel},
     }
 
 
 def _equality(period: Period) -> dict:
     """Each equality breakdown of the period's participants, small counts suppressed. One
     query counts people by every combination of answers; the breakdowns add those up."""
-    people = attendees(period).subquery("people")
+    people = attendees(period).subquery("participants")
     columns = [column for column, _categories in EQUALITY_FIELDS.values()]
     rows = db.session.execute(
         select(*columns, func.count())

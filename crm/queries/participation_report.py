@@ -176,20 +176,21 @@ def _retention(period: Period) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _distinct_attendees_by(period: Period, key, *joins) -> list:
-    statement = (
-        select(key, func.count(distinct(Participation.person_id)))
-        .select_from(Participation)
-        .join(Session, Session.id == Participation.session_id)
-    )
-    for target, on, outer in joins:
-        statement = statement.join(target, on, isouter=outer)
-    return db.session.execute(statement.where(attended_in(period)).group_by(key)).all()
+def _attendees_by(period: Period, key, target, on) -> list:
+    """(key, people) for the period's participants joined to `target`: the distinct people are
+    found first, so the join and the grouping work on people, not on every attendance."""
+    participants = attendees(period).subquery("participants")
+    return db.session.execute(
+        select(key, func.count(distinct(participants.c.person_id)))
+        .select_from(participants)
+        .join(target, on(participants.c.person_id))
+        .group_by(key)
+    ).all()
 
 
 def _by_person_type(period: Period) -> dict[str, int]:
-    rows = _distinct_attendees_by(
-        period, PersonTypeLink.type, (PersonTypeLink, PersonTypeLink.person_id == Participation.person_id, False)
+    rows = _attendees_by(
+        period, PersonTypeLink.type, PersonTypeLink, lambda person_id: PersonTypeLink.person_id == person_id
     )
     counts = {PersonType(value): count for value, count in rows}
     return {kind.value: counts.get(kind, 0) for kind in PersonType}
@@ -197,11 +198,7 @@ def _by_person_type(period: Period) -> dict[str, int]:
 
 def _by_ward(period: Period) -> dict[str, int]:
     """Every ward on the list (zeros included), then "unknown" for people with no ward."""
-    rows = _distinct_attendees_by(
-        period,
-        Person.ward_id,
-        (Person, Person.id == Participation.person_id, False),
-    )
+    rows = _attendees_by(period, Person.ward_id, Person, lambda person_id: Person.id == person_id)
     counts = {ward_id: count for ward_id, count in rows}
     wards = db.session.execute(select(Ward.id, Ward.name).order_by(Ward.name)).all()
     result = {name: counts.get(ward_id, 0) for ward_id, name in wards}
@@ -211,10 +208,8 @@ def _by_ward(period: Period) -> dict[str, int]:
 
 def _by_organisation(period: Period) -> dict[str, int]:
     """Distinct attendees affiliated to each organisation (only organisations with any)."""
-    rows = _distinct_attendees_by(
-        period,
-        Affiliation.organisation_id,
-        (Affiliation, Affiliation.person_id == Participation.person_id, False),
+    rows = _attendees_by(
+        period, Affiliation.organisation_id, Affiliation, lambda person_id: Affiliation.person_id == person_id
     )
     if not rows:
         return {}
