@@ -43,6 +43,10 @@ class Config:
 
     SETUP_LINK_MAX_AGE = 60 * 60 * 24
     PER_PAGE = 25
+    # A cached report that took at least this long to compute (ms) is not recomputed inside a page
+    # view when the data changes: the page shows the figures it has, marked with their time,
+    # while a background refresh computes new ones (crm/queries/report_cache.py).
+    REPORT_INLINE_MS = 200
     # The largest request accepted: uploaded reports (up to 5 MB) and the form around them.
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     SERVICE_NAME = "Co-production CRM"

@@ -5,6 +5,10 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+# Execution option for a transaction that only reads, such as recomputing a long report:
+# `db.session.connection(execution_options={READ_ONLY: True})` before its first statement.
+READ_ONLY = "crm_read_only"
+
 
 def _lower(value):
     return value.lower() if isinstance(value, str) else value
@@ -32,5 +36,10 @@ def configure_engine(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         # Take the write lock at the start, so two writers queue on busy_timeout instead of one
-        # failing with "database is locked" when it upgrades a read lock midway.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # failing with "database is locked" when it upgrades a read lock midway. A transaction
+        # that only reads (READ_ONLY, below) takes no lock: in WAL mode it reads a snapshot while
+        # others write.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -45,7 +45,7 @@ def attend(person, *sessions, status=ParticipationStatus.ATTENDED):
 
 @pytest.fixture
 def ladder(db):
-    people = {name: PersonFactory(first_name=name, last_name="Ladderson") for name in "ABCDEFGH"}
+    people = {name: PersonFactory(first_name=name, last_name="Ladderson") for name in "ABCDEFGHIJ"}
     # A: informing in 2023, co-designing in 2024 — moved up.
     attend(people["A"], session("2023-03-01", INFORMING), session("2024-03-01", CO_DESIGNING))
     # B: co-producing in 2023, consulting then co-designing in 2024 — still below 2023's rung.
@@ -64,20 +64,24 @@ def ladder(db):
     attend(people["G"], session("2024-09-01", CO_DESIGNING), status=ParticipationStatus.NO_SHOW)
     # H: moved up in 2025, after the period — not counted in 2024.
     attend(people["H"], session("2024-03-06", INFORMING), session("2025-02-01", CO_PRODUCING))
+    # I: new, informing in the afternoon, then co-producing one morning weeks later — a move, even
+    # though that morning is someone else's (J's) first visit.
+    attend(people["I"], session("2024-04-10", INFORMING, start=14), session("2024-05-05", CO_PRODUCING, start=9))
+    attend(people["J"], session("2024-05-05", INFORMING, start=15))
     _db.session.commit()
     return people
 
 
 def test_moved_up_counts_only_a_rise_above_every_earlier_rung(ladder):
     names = set(_db.session.scalars(select(Person.first_name).where(Person.id.in_(moved_up(YEAR_2024)))))
-    assert names == {"A", "D", "F"}
-    assert dashboard_figures(YEAR_2024)["ladder"]["moved_up"] == 3
+    assert names == {"A", "D", "F", "I"}
+    assert dashboard_figures(YEAR_2024)["ladder"]["moved_up"] == 4
 
 
 def test_highest_rung_counts_each_participant_once_at_their_top(ladder):
     highest = dashboard_figures(YEAR_2024)["ladder"]["highest_level"]
-    # Co-designing: A, B, E, F; co-producing: C; consulting: D; informing: G, H.
+    # Co-designing: A, B, E, F; co-producing: C, I; consulting: D; informing: G, H, J.
     assert highest[CO_DESIGNING.value] == 4
-    assert highest[CO_PRODUCING.value] == 1
+    assert highest[CO_PRODUCING.value] == 2
     assert highest[CONSULTING.value] == 1
-    assert highest[INFORMING.value] == 2
+    assert highest[INFORMING.value] == 3

@@ -230,7 +230,7 @@ def test_cached_report_is_reused_until_data_changes(db):
     person = PersonFactory()
     session = _session("2024-05-05")
     db.session.commit()
-    first = cached_report("participation", period, participation_report)
+    first = cached_report("participation", period, participation_report).payload
     db.session.commit()
     assert first["attendances"] == 0
 
@@ -241,7 +241,7 @@ def test_cached_report_is_reused_until_data_changes(db):
         return participation_report(p)
 
     # Unchanged data: the stored copy, not a new computation.
-    assert cached_report("participation", period, compute) == first
+    assert cached_report("participation", period, compute).payload == first
     assert computed == []
 
     # Recording an attendance (and committing) bumps the data version: the next read recomputes.
@@ -249,7 +249,7 @@ def test_cached_report_is_reused_until_data_changes(db):
     _take_part(db, person, session)
     db.session.commit()
     assert current_data_version() == version + 1
-    assert cached_report("participation", period, compute)["attendances"] == 1
+    assert cached_report("participation", period, compute).payload["attendances"] == 1
     assert computed == [period]
 
 

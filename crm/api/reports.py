@@ -15,6 +15,6 @@ from crm.queries.participation_report import cached_participation_report, period
 @requires(REPORTS_VIEW)
 def participation_report():
     args = query_args(["year", "basis"])
-    report = cached_participation_report(period_from(args.get("year"), args.get("basis")))
+    report = cached_participation_report(period_from(args.get("year"), args.get("basis"))).payload
     db.session.commit()  # keep the computed report in the shared cache
     return jsonify(report)

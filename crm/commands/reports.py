@@ -31,7 +31,7 @@ def participation_command(year: str, basis: str, output: str) -> None:
         period = period_from(year, basis)
     except InvalidInput as error:
         raise click.UsageError("; ".join(f"--{name}: {text}" for name, text in error.fields.items())) from None
-    report = cached_participation_report(period)
+    report = cached_participation_report(period).payload
     db.session.commit()  # keep the computed report in the shared cache
     if output == "json":
         click.echo(json.dumps(report, indent=2))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm.extensions import db
@@ -43,7 +43,10 @@ class DataVersion(db.Model):
 
 
 class ReportCache(db.Model):
-    """A computed report (JSON), valid while the data version it was computed from is current."""
+    """A computed report (JSON), valid while the data version it was computed from is current.
+
+    `compute_ms` is how long computing it took; a slow report that has gone stale is shown as it
+    was while a background refresh, claimed through `refresh_started_at`, computes it again."""
 
     __tablename__ = "report_cache"
 
@@ -51,3 +54,5 @@ class ReportCache(db.Model):
     data_version: Mapped[int] = mapped_column(BigInteger)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     payload: Mapped[dict] = mapped_column(JSON)
+    compute_ms: Mapped[int | None] = mapped_column(Integer)
+    refresh_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -7,15 +7,16 @@ until the data changes (crm.queries.report_cache), so the page costs a fixed han
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import case, extract, func, select
+from sqlalchemy.orm import aliased
 
 from crm.extensions import db
 from crm.models import Affiliation, EqualityMonitoring, Organisation, Participation, Session, Theme, Ward
 from crm.models.enums import AgeBand, Disability, EthnicGroup, Ethnicity, Gender, InvolvementLevel
 from crm.periods import FINANCIAL, Period
-from crm.queries.participation_report import ATTENDED, attended_in, attendees, cached_participation_report, held_in
+from crm.queries.participation_report import ATTENDED, attended_in, attendees, cached_participation_report
 from crm.queries.report_cache import cached_report
 
 # Counts of people below this, in breakdowns of equality-monitoring answers, are not shown.
@@ -40,6 +41,10 @@ class Dashboard:
     report: dict
     previous: dict
     figures: dict
+    # When the oldest of the figures was computed, and whether the data has changed since (the
+    # newer figures are then being computed in the background).
+    as_of: datetime | None = None
+    stale: bool = False
 
 
 def level_rank(session=Session):
@@ -48,12 +53,21 @@ def level_rank(session=Session):
 
 
 def dashboard(period: Period) -> Dashboard:
-    """Everything the dashboard shows for `period` (the caller commits, to keep the cache)."""
+    """Everything the dashboard shows for `period` (the caller commits, to keep the cache). Slow
+    figures that have gone stale are shown as they were while they are refreshed."""
+    parts = (
+        cached_participation_report(period, stale_ok=True),
+        cached_participation_report(period.previous(), stale_ok=True),
+        cached_report("dashboard", period, dashboard_figures, stale_ok=True),
+    )
+    report, previous, figures = parts
     return Dashboard(
         period=period,
-        report=cached_participation_report(period),
-        previous=cached_participation_report(period.previous()),
-        figures=cached_report("dashboard", period, dashboard_figures),
+        report=report.payload,
+        previous=previous.payload,
+        figures=figures.payload,
+        as_of=min(part.computed_at for part in parts),
+        stale=any(part.stale for part in parts),
     )
 
 
@@ -93,9 +107,14 @@ def _ids(period: Period) -> dict:
 
 
 def _highest_levels(period: Period):
-    """Each of the period's participants with the highest rung they attended in it (`top`)."""
+    """Each of the period's participants with the highest rung they attended in it (`top`) and
+    the date of their first attendance in it (`first_date`)."""
     return (
-        select(Participation.person_id, func.max(level_rank()).label("top"))
+        select(
+            Participation.person_id,
+            func.max(level_rank()).label("top"),
+            func.min(Session.date).label("first_date"),
+        )
         .join(Session, Session.id == Participation.session_id)
         .where(attended_in(period))
         .group_by(Participation.person_id)
@@ -103,37 +122,40 @@ def _highest_levels(period: Period):
     )
 
 
-def _own_attendances(person_id, *session_conditions):
-    """A person's attended participations at the sessions matching the conditions, found through
-    the person's own index entries (the "+ 0" stops the planner from walking the sessions
-    instead, once per person), with the session joined for its date and rung."""
-    sessions = select(Session.id).where(*session_conditions)
+def _own_attendances(highest, sessions_matching):
+    """The attended participations of the person on a row of `_highest_levels` at the sessions
+    that `sessions_matching(sessions)` picks, with the session joined for its date and rung.
+    They are found through the person's own index entries: the "+ 0" stops the planner from
+    walking the sessions instead, once per person."""
+    other = aliased(Session)
+    sessions = select(other.id).where(*sessions_matching(other)).correlate(highest)
     return (
         select(Participation.id)
         .select_from(Participation)
         .join(Session, Session.id == Participation.session_id)
         .where(
-            Participation.person_id == person_id,
+            Participation.person_id == highest.c.person_id,
             Participation.status == ATTENDED,
             (Participation.session_id + 0).in_(sessions),
         )
+        .correlate(highest)
     )
 
 
-def _starting_level(period: Period, person_id):
-    """The rung a participant of the period started the period from: the highest they attended
-    before it, or, for someone whose first attendance ever is in the period, that first one's.
-    (Correlated subqueries over the person's own participations.)"""
+def _starting_level(period: Period, highest):
+    """The rung each participant (a row of `_highest_levels`) started the period from: the highest
+    they attended before it, or, for someone whose first attendance ever is in the period, the
+    first one's (by date, then time). Correlated subqueries over the person's own participations."""
     rank = level_rank()
     before = (
-        _own_attendances(person_id, Session.date < period.start, Session.cancelled_at.is_(None))
+        _own_attendances(highest, lambda other: (other.date < period.start, other.cancelled_at.is_(None)))
         .with_only_columns(func.max(rank))
         .scalar_subquery()
     )
     first = (
-        _own_attendances(person_id, held_in(period))
+        _own_attendances(highest, lambda other: (other.date == highest.c.first_date, other.cancelled_at.is_(None)))
         .with_only_columns(rank)
-        .order_by(Session.date, Session.start_time, Session.id)
+        .order_by(Session.start_time, Session.id)
         .limit(1)
         .scalar_subquery()
     )
@@ -148,12 +170,12 @@ def moved_up(period: Period):
     Someone moved up exactly when the highest rung they reached in the period is above the one
     they started it from, so this needs two aggregates per person, not their whole history."""
     highest = _highest_levels(period)
-    return select(highest.c.person_id).where(highest.c.top > _starting_level(period, highest.c.person_id))
+    return select(highest.c.person_id).where(highest.c.top > _starting_level(period, highest))
 
 
 def _ladder(period: Period) -> dict:
     highest = _highest_levels(period)
-    climbed = case((highest.c.top > _starting_level(period, highest.c.person_id), 1), else_=0)
+    climbed = case((highest.c.top > _starting_level(period, highest), 1), else_=0)
     rows = db.session.execute(select(highest.c.top, func.count(), func.sum(climbed)).group_by(highest.c.top)).all()
     counts = {top: int(people) for top, people, _climbers in rows}
     return {

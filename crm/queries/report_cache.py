@@ -12,12 +12,20 @@ Only writes to the tables the reports read (REPORT_TABLES) count as changes.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import event, select, update
+from flask import current_app
+from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
 
+from crm.database import READ_ONLY
 from crm.extensions import db
+from crm.models.base import utcnow
 from crm.models.settings import DataVersion, ReportCache
 from crm.periods import Period
 
@@ -38,6 +46,7 @@ REPORT_TABLES = frozenset(
     }
 )
 _CHANGED = "crm.report_data_changed"
+logger = logging.getLogger(__name__)
 
 
 def cache_key(kind: str, period: Period) -> str:
@@ -48,28 +57,140 @@ def current_data_version() -> int:
     return db.session.scalar(select(DataVersion.value).where(DataVersion.id == 1)) or 0
 
 
-def cached_report(kind: str, period: Period, compute: Callable[[Period], dict]) -> dict:
+@dataclass(frozen=True)
+class CachedReport:
+    payload: dict
+    computed_at: datetime
+    # True when the data changed since: the figures are as they were at `computed_at`.
+    stale: bool = False
+
+
+def cached_report(
+    kind: str, period: Period, compute: Callable[[Period], dict], *, stale_ok: bool = False
+) -> CachedReport:
     """The report `kind` for `period`: from the cache while the data is unchanged, else computed
-    and stored. The caller commits (the stored copy is then shared by every request)."""
+    and stored. The caller commits (the stored copy is then shared by every request).
+
+    With `stale_ok`, a report that took longer than REPORT_INLINE_MS to compute is not computed
+    again in the request when the data changes: the stored figures come back marked stale while
+    a background refresh computes new ones (for a page that must stay fast at any size)."""
     version = current_data_version()
     key = cache_key(kind, period)
     row = db.session.get(ReportCache, key)
     if row is not None and row.data_version == version:
-        return row.payload
+        return CachedReport(row.payload, row.computed_at)
+    if row is not None and stale_ok and (row.compute_ms or 0) >= current_app.config["REPORT_INLINE_MS"]:
+        refresh_in_background(kind, period, compute)
+        return CachedReport(row.payload, row.computed_at, stale=True)
+    started = time.perf_counter()
     payload = compute(period)
+    _store(key, version, payload, started)
+    if row is not None:
+        db.session.expire(row)
+    return CachedReport(payload, utcnow())
+
+
+def _store(key: str, version: int, payload: dict, started: float) -> None:
+    """Insert or replace a cached report, unless a newer one was stored meanwhile."""
     from crm.services.participation import dialect_insert
 
-    insert = dialect_insert()
-    statement = insert(ReportCache).values(key=key, data_version=version, payload=payload)
+    values = {
+        "data_version": version,
+        "payload": payload,
+        "computed_at": utcnow(),
+        "compute_ms": round((time.perf_counter() - started) * 1000),
+        "refresh_started_at": None,
+    }
+    statement = dialect_insert()(ReportCache).values(key=key, **values)
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["key"],
-            set_={name: statement.excluded[name] for name in ("data_version", "payload", "computed_at")},
+            set_={name: statement.excluded[name] for name in values},
+            where=ReportCache.data_version <= statement.excluded.data_version,
         )
     )
-    if row is not None:
-        db.session.expire(row)
-    return payload
+
+
+# Background refresh -----------------------------------------------------------------------------
+
+# A refresh claimed longer ago than this is taken to have died with its worker.
+REFRESH_CLAIM = timedelta(minutes=10)
+_refreshing: dict[str, threading.Thread] = {}
+_refreshing_lock = threading.Lock()
+
+
+def refresh_in_background(kind: str, period: Period, compute: Callable[[Period], dict]) -> None:
+    """Compute the report again in a thread of this worker (one per report at a time)."""
+    key = cache_key(kind, period)
+    app = current_app._get_current_object()
+    with _refreshing_lock:
+        if key in _refreshing:
+            return
+        thread = threading.Thread(
+            target=_refresh_thread, args=(app, kind, period, compute), name=f"refresh {key}", daemon=True
+        )
+        _refreshing[key] = thread
+    thread.start()
+
+
+def _refresh_thread(app, kind: str, period: Period, compute: Callable[[Period], dict]) -> None:
+    try:
+        with app.app_context():
+            try:
+                refresh_report(kind, period, compute)
+            except Exception:  # a failed refresh leaves the old figures; the next view tries again
+                db.session.rollback()
+                logger.exception("refreshing the %s report failed", kind)
+            finally:
+                db.session.remove()
+    finally:
+        with _refreshing_lock:
+            _refreshing.pop(cache_key(kind, period), None)
+
+
+def wait_for_refreshes(timeout: float = 120) -> None:
+    """Wait for this process's background refreshes to finish (for tests and benchmarks)."""
+    with _refreshing_lock:
+        threads = list(_refreshing.values())
+    for thread in threads:
+        thread.join(timeout)
+
+
+def refresh_report(kind: str, period: Period, compute: Callable[[Period], dict]) -> bool:
+    """Compute one cached report again and store it, unless another worker or server is already
+    doing so (claimed in the database). The figures are read in a read-only transaction, so a
+    slow report never holds SQLite's write lock. Returns whether this call did the refresh."""
+    key = cache_key(kind, period)
+    now = utcnow()
+    claimed = db.session.execute(
+        update(ReportCache)
+        .where(
+            ReportCache.key == key,
+            or_(ReportCache.refresh_started_at.is_(None), ReportCache.refresh_started_at < now - REFRESH_CLAIM),
+        )
+        .values(refresh_started_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not claimed:
+        return False
+    try:
+        connection = db.session.connection(execution_options={READ_ONLY: True})
+        if connection.dialect.name == "postgresql":
+            # Compiling these one-off aggregates to machine code costs more than it saves.
+            connection.exec_driver_sql("SET LOCAL jit = off")
+        started = time.perf_counter()
+        version = current_data_version()
+        payload = compute(period)
+        db.session.rollback()  # ends the read; nothing was written
+        _store(key, version, payload, started)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        db.session.execute(update(ReportCache).where(ReportCache.key == key).values(refresh_started_at=None))
+        db.session.commit()
+        raise
+    return True
 
 
 def _table_of(mapper) -> str | None:

@@ -80,7 +80,8 @@ def index():
         request.args, years=years_with_sessions(start_month, today), financial_year_start_month=start_month, today=today
     )
     period, _valid = form.period()
-    report = _report(period)
+    data = dashboard(period)
+    report = build_report(data, people_links=can(current_user, PEOPLE_VIEW))
     feedback = year_feedback_summary(period.start, period.end)
     db.session.commit()
     return render_template(
@@ -93,6 +94,7 @@ def index():
         years=form.year_options(period),
         period_args={"year": period.year, "basis": period.basis},
         feedback=feedback,
+        figures_as_of=data.as_of if data.stale else None,
     )
 
 
