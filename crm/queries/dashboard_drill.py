@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select
 
 from crm.models import Affiliation, Organisation, Participation, Person, PersonTypeLink, Session, Theme, Ward
 from crm.models.enums import InvolvementLevel, ParticipationStatus, PersonType
 from crm.periods import Period
 from crm.queries.dashboard import attendees, moved_up
-from crm.queries.participation_report import ATTENDED, held_in
+from crm.queries.participation_report import ATTENDED, attended_before, held_in
 
 # Which people a drill-down lists, and the heading it gets.
 PEOPLE_GROUPS = {
@@ -105,21 +104,6 @@ def _session_conditions(period: Period, filters: DrillFilters) -> list:
     return conditions
 
 
-def _attended_before(period: Period):
-    earlier, earlier_session = aliased(Participation), aliased(Session)
-    return exists(
-        select(1)
-        .select_from(earlier)
-        .join(earlier_session, earlier_session.id == earlier.session_id)
-        .where(
-            earlier.person_id == Person.id,
-            earlier.status == ATTENDED,
-            earlier_session.date < period.start,
-            earlier_session.cancelled_at.is_(None),
-        )
-    )
-
-
 def people_behind(period: Period, filters: DrillFilters):
     """People behind a number, with how many times each attended (or did not come, for the
     no-show group) in the period: a SELECT of (Person, times), by name."""
@@ -133,9 +117,9 @@ def people_behind(period: Period, filters: DrillFilters):
     )
     query = select(Person, times.c.times).join(times, times.c.person_id == Person.id)
     if filters.group == "new":
-        query = query.where(~_attended_before(period))
+        query = query.where(~attended_before(period, Person.id))
     elif filters.group == "returning":
-        query = query.where(_attended_before(period))
+        query = query.where(attended_before(period, Person.id))
     elif filters.group == "retained":
         query = query.where(Person.id.in_(attendees(period.previous())))
     elif filters.group == "moved_up":

@@ -8,6 +8,7 @@ All counts are over sessions whose date falls in the period and that are not can
 from __future__ import annotations
 
 from sqlalchemy import and_, case, distinct, exists, extract, func, literal, select
+from sqlalchemy.orm import aliased
 
 from crm.extensions import db
 from crm.models import (
@@ -138,20 +139,31 @@ def _totals(period: Period) -> dict:
     return {"attended": int(row[0]), "no_show": int(row[1]), "unique": int(row[2]), "minutes": float(row[3])}
 
 
-def _new_participants(period: Period) -> int:
-    """Attendees whose first attendance ever falls in the period: none before its start.
+def attended_before(period: Period, person_id):
+    """An EXISTS: the person (a column) attended a session held before the period started.
 
-    Checked per attendee through the (person, status, session) index against the set of earlier
-    sessions, which the database builds once."""
-    current = attendees(period).subquery("attendees")
-    earlier_sessions = select(Session.id).where(Session.date < period.start, Session.cancelled_at.is_(None))
-    attended_before = select(literal(1)).where(
-        Participation.person_id == current.c.person_id,
-        Participation.status == ATTENDED,
-        # "+ 0" keeps the lookup on the person's index entries instead of probing every earlier session.
-        (Participation.session_id + 0).in_(earlier_sessions),
+    Checked through the person's (person, status, session) index entries against the set of
+    earlier sessions, which the database builds once."""
+    earlier, earlier_session = aliased(Participation), aliased(Session)
+    earlier_sessions = select(earlier_session.id).where(
+        earlier_session.date < period.start, earlier_session.cancelled_at.is_(None)
     )
-    return db.session.scalar(select(func.count()).select_from(current).where(~exists(attended_before)))
+    return exists(
+        select(literal(1)).where(
+            earlier.person_id == person_id,
+            earlier.status == ATTENDED,
+            # "+ 0" keeps the lookup on the person's index entries instead of probing every earlier session.
+            (earlier.session_id + 0).in_(earlier_sessions),
+        )
+    )
+
+
+def _new_participants(period: Period) -> int:
+    """Attendees whose first attendance ever falls in the period: none before its start."""
+    current = attendees(period).subquery("attendees")
+    return db.session.scalar(
+        select(func.count()).select_from(current).where(~attended_before(period, current.c.person_id))
+    )
 
 
 def attendees(period: Period):
