@@ -274,6 +274,10 @@ def test_the_dashboard_links_numbers_to_their_drill_down(client, login_as, progr
     assert 'href="/reports/people?year=2024&basis=financial&group=new">2</a>' in page
     assert f'href="/reports/people?year=2024&basis=financial&ward={programme["kursaal"].id}">2</a>' in page
     assert 'href="/reports/sessions?year=2024&basis=financial&level=co_designing">1</a>' in page
+    # Attendances (3, by 3 people at 2 sessions) lead to the sessions with each one's count, which
+    # add up to the number clicked; a list of people would show fewer rows than it says.
+    assert re.search(r'href="/reports/sessions\?year=2024&basis=financial"[^>]*>\s*3\s*<', page)
+    assert 'href="/reports/sessions?year=2024&basis=financial&month=2024-05">2</a>' in page
 
 
 def test_bad_drill_down_parameters_are_not_found(client, login_as, programme):

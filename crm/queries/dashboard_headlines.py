@@ -26,7 +26,7 @@ def headlines(data: Dashboard, people) -> list[Headline]:
     previous_label = data.period.previous().label
     specs = [
         ("sessions_held", "Sessions held", now["sessions_held"], before["sessions_held"], (SESSIONS, {}), ""),
-        ("attendances", "Attendances", now["attendances"], before["attendances"], people(), ""),
+        ("attendances", "Attendances", now["attendances"], before["attendances"], (SESSIONS, {}), ""),
         (
             "unique_participants",
             "People who took part",

@@ -63,7 +63,7 @@ def _by_month(data: Dashboard, people) -> Table:
             month_label(m["month"]),
             [
                 count(m["sessions"], (SESSIONS, {"month": m["month"]})),
-                count(m["attendances"], people(month=m["month"])),
+                count(m["attendances"], (SESSIONS, {"month": m["month"]})),
                 count(m["unique_participants"], people(month=m["month"])),
             ],
         )
