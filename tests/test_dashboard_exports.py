@@ -15,6 +15,7 @@ from crm import permissions
 from crm.models import Affiliation, EqualityMonitoring
 from crm.models.enums import AgeBand, Ethnicity, Gender, InvolvementLevel, Role
 from crm.queries.dashboard import suppress_small_counts
+from crm.templating import LONDON, format_date
 from tests.factories import OrganisationFactory, PersonFactory, SessionFactory
 from tests.test_dashboard import FY_2024, attend, programme, table_rows, text_of  # noqa: F401
 
@@ -117,6 +118,10 @@ def test_the_workbook_has_one_sheet_per_breakdown_with_the_figures_on_the_page(
         "Equality, disability",
         "Equality, gender",
     ]
+    # Each sheet says which year it covers and when its figures were counted (today, here).
+    title = workbook["By ward"]["A1"].value
+    assert title.startswith("By ward — 2024/25 (financial year), counted on ")
+    assert format_date(dt.datetime.now(LONDON).date()) in title
 
     def sheet(name):
         return {row[0]: list(row[1:]) for row in workbook[name].iter_rows(min_row=3, values_only=True) if row[0]}

@@ -4,7 +4,7 @@ and how numbers are written, shared by the page, the CSV downloads and the XLSX 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from crm.queries.dashboard import FEWER_THAN_5
@@ -57,6 +57,8 @@ CONTRIBUTION_HEADLINES = ("contributions", "acted_on", "not_taken_forward", "ope
 class Report:
     headlines: list[Headline]
     tables: list[Table] = field(default_factory=list)
+    # When the figures were counted (the oldest part of them).
+    as_of: datetime | None = None
 
     def table(self, key: str) -> Table:
         return next(table for table in self.tables if table.key == key)

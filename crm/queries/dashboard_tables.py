@@ -40,7 +40,7 @@ def build_report(data: Dashboard, *, people_links: bool = True) -> Report:
     def people(**args) -> tuple[str, dict] | None:
         return (PEOPLE, args) if people_links else None
 
-    report = Report(headlines(data, people))
+    report = Report(headlines(data, people), as_of=data.as_of)
     report.tables += [
         summary(report.headlines, data),
         _by_month(data, people),

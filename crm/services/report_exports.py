@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 from crm.periods import Period
 from crm.queries.dashboard_cells import Report, Table
 from crm.services.exports import Export, formula_safe
+from crm.templating import format_datetime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _SHEET_NAME_MAX = 31
@@ -48,10 +49,11 @@ def report_xlsx(report: Report, period: Period) -> Export:
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
+    counted = f", counted on {format_datetime(report.as_of)}" if report.as_of else ""
     for table in report.tables:
         title = table.title.replace("Equality monitoring: ", "Equality, ").replace("“", "").replace("”", "")
         sheet = workbook.create_sheet(sheet_name(title))
-        sheet.append([f"{table.title} — {period.label} ({period.basis} year)"])
+        sheet.append([f"{table.title} — {period.label} ({period.basis} year){counted}"])
         sheet["A1"].font = bold
         sheet.append([formula_safe(column) for column in table.columns])
         for cell in sheet[2]:
