@@ -253,6 +253,24 @@ def test_the_merged_away_id_leads_to_the_survivor(client, login_as, db):
     assert client.get("/people/987654").status_code == 404
 
 
+def test_a_merged_away_id_is_never_given_to_someone_new(client, login_as, db):
+    """The newest record merged away: the next person added gets a new id, and the old one
+    still leads to the survivor (SQLite would otherwise hand out max(id) + 1 again)."""
+    login_as(Role.CHAMPION)
+    keep, drop = PersonFactory(first_name="Kept"), PersonFactory()
+    drop_id = drop.id
+    merge_people(keep, drop, {}, None)
+    db.session.commit()
+    newcomer = PersonFactory(first_name="Newcomer")
+    db.session.commit()
+    assert newcomer.id > drop_id
+    response = client.get(f"/people/{drop_id}")
+    assert response.headers["Location"].endswith(f"/people/{keep.id}")
+    # And the newcomer can itself be merged away later.
+    merge_people(keep, newcomer, {}, None)
+    db.session.commit()
+
+
 def test_the_api_redirects_a_merged_away_id(client, db):
     from crm.services.users import create_api_token
 

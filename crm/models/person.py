@@ -37,6 +37,8 @@ person_tags = Table(
 
 class Person(TimestampMixin, db.Model):
     __tablename__ = "people"
+    # SQLite would otherwise give the id of the newest person, once merged away, to the next one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
