@@ -69,6 +69,10 @@ class Config:
         if "SESSION_COOKIE_SECURE" in env:
             self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
         self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO")
+        try:
+            self.REPORT_INLINE_MS = int(env.get("REPORT_INLINE_MS") or self.REPORT_INLINE_MS)
+        except ValueError as error:
+            raise ConfigError("REPORT_INLINE_MS must be a number of milliseconds, like 200") from error
         # How many reverse proxies (nginx, a load balancer) stand in front and set X-Forwarded-For
         # and X-Forwarded-Proto: their word is taken for the client's address (rate limits) and
         # for https. 0 (the default) trusts no forwarded header.
