@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_login import current_user
 from flask_talisman import Talisman
 
@@ -35,6 +35,18 @@ def init_app(app: Flask) -> None:
         referrer_policy="same-origin",
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
+
+    @app.before_request
+    def refuse_control_characters_in_the_address():
+        # A search for text with NUL in it would fail in PostgreSQL. Forms check their own
+        # fields and the API names the parameter (crm/forms/common.py, crm/api/__init__.py).
+        from crm.validation import has_control_character
+
+        if request.path.startswith("/api/"):
+            return None
+        if any(has_control_character(value) for values in request.args.listvalues() for value in values):
+            abort(400, description="Remove the unusual character from what you searched for and try again.")
+        return None
 
     @app.after_request
     def no_store_for_signed_in(response):

@@ -17,6 +17,34 @@ class InvalidValue(ValueError):
     """A value a person typed that cannot be stored; the message says what to fix."""
 
 
+UNUSUAL_CHARACTER_MESSAGE = "Remove the unusual character from this field"
+# C0 control characters other than tab, newline and carriage return: nobody types them, and
+# PostgreSQL refuses NUL in text outright.
+_CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def has_control_character(value: object) -> bool:
+    return isinstance(value, str) and _CONTROL_CHARACTER.search(value) is not None
+
+
+def control_character_fields(data: object, prefix: str = "") -> dict[str, str]:
+    """Every text in a submitted structure (a JSON body, query or form values) that holds a
+    control character, by field name (`items[0].name` for nested values)."""
+    problems: dict[str, str] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if has_control_character(key):
+                problems[prefix or "body"] = UNUSUAL_CHARACTER_MESSAGE
+            problems.update(control_character_fields(value, name))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            problems.update(control_character_fields(value, f"{prefix}[{index}]"))
+    elif has_control_character(data):
+        problems[prefix or "body"] = UNUSUAL_CHARACTER_MESSAGE
+    return problems
+
+
 def normalise_email(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:

@@ -337,6 +337,8 @@ def test_a_withdrawn_or_other_purpose_consent_is_not_consent_to_contact(api_as, 
             "organisation_id: Must be a whole number",
         ),
         ({"last_name": "Khan"}, "first_name", "Enter a first name"),
+        ({"first_name": "Ai\x00sha"}, "first_name", "Remove the unusual character"),
+        ({"first_name": "A", "last_name": "bell\x07"}, "last_name", "Remove the unusual character"),
     ],
 )
 def test_bad_person_input_is_422_naming_the_field_and_nothing_is_written(api_as, db, body, field, words):
@@ -349,6 +351,17 @@ def test_bad_person_input_is_422_naming_the_field_and_nothing_is_written(api_as,
     assert field in error["message"] and words in error["message"]
     assert count(db, Person) == 0
     assert count(db, AuditEvent) == before
+
+
+def test_text_with_a_nul_character_is_refused_everywhere_in_the_api(api_as, db):
+    api = api_as(Role.MANAGER)
+    error = error_of(api.post("/api/v1/organisations", json={"name": "Acme\x00 Ltd"}), 422)
+    assert error["fields"] == {"name": "Remove the unusual character from this field"}
+    error = error_of(api.get("/api/v1/people", query_string={"q": "Ai\x00sha"}), 422)
+    assert "Remove the unusual character" in error["fields"]["q"]
+    # Tabs and line breaks are ordinary text.
+    response = api.post("/api/v1/people", json={"first_name": "Aisha", "preferred_name": "Ai\tsha\r\n"})
+    assert response.status_code == 201, response.get_json()
 
 
 def test_every_bad_field_is_named_at_once(api_as, db):

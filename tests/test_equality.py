@@ -7,10 +7,12 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import select
+from flask import request
+from sqlalchemy import insert, select
 
 from crm.models import AuditEvent, EqualityMonitoring
 from crm.models.enums import AgeBand, AuditAction, Disability, Ethnicity, Gender, Role
+from crm.services import equality
 from crm.services.equality import update_equality
 from crm.services.errors import InvalidInput
 from crm.services.users import create_api_token
@@ -102,6 +104,29 @@ def test_saving_answers_audits_the_field_names_only(client, login_as, post_form,
     every = " ".join(f"{e.changed_fields} {e.detail}" for e in audit_rows(db, person))
     for value in ("35_44", "white_other", "Any other White", "prefer_not_to_say", "man", "no'"):
         assert value not in every
+
+
+def test_a_double_submit_of_the_first_answers_saves_without_an_error(client, login_as, post_form, db, monkeypatch):
+    login_as(Role.MANAGER)
+    person = PersonFactory(first_name="Tomasz")
+    db.session.commit()
+    load = equality.equality_answers
+
+    def load_then_the_other_submit_saves(someone):
+        found = load(someone)
+        if request.method == "POST":
+            # The first of two submits commits its new row after this one found none.
+            db.session.execute(insert(EqualityMonitoring).values(person_id=someone.id, age_band=AgeBand.AGE_35_44))
+        return found
+
+    monkeypatch.setattr(equality, "equality_answers", load_then_the_other_submit_saves)
+    answers = {"age_band": "35_44", "ethnicity": "white_other", "disability": "", "gender": ""}
+    response = post_form(f"/people/{person.id}/equality", answers)
+    assert response.status_code == 302
+    assert "Equality monitoring answers saved." in client.get(response.headers["Location"]).get_data(as_text=True)
+    answers = db.session.get(EqualityMonitoring, person.id)
+    assert (answers.age_band, answers.ethnicity) == (AgeBand.AGE_35_44, Ethnicity.WHITE_OTHER)
+    assert [e.changed_fields for e in audit_rows(db, person, AuditAction.UPDATE)] == [["ethnicity"]]
 
 
 def test_a_bad_answer_is_refused_with_a_message_and_nothing_saved(client, login_as, post_form, db):

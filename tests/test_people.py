@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
+
 from crm.consent import LONDON, STANDARD_WORDING, uk_today
 from crm.models import Affiliation, AuditEvent, Consent, Person, Ward
 from crm.models.enums import AuditAction, ConsentMethod, ConsentPurpose, PersonType, Role
@@ -62,6 +64,24 @@ def test_bad_contact_details_are_explained_and_nothing_is_saved(client, login_as
     ):
         assert message in page
     assert db.session.query(Person).count() == 0
+
+
+def test_a_name_with_a_nul_character_is_explained_on_the_field_and_nothing_is_saved(client, login_as, post_form, db):
+    login_as(Role.CHAMPION)
+    response = post_form("/people/new", VALID | {"first_name": "Ai\x00sha", "notes": "Two\r\nlines"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert page.count("Remove the unusual character from this field") == 2  # summary and field
+    assert db.session.query(Person).count() == 0
+
+
+@pytest.mark.parametrize("url", ["/people/?q=Ai%00sha", "/organisations/?q=Acme%00", "/sessions/?q=Art%01"])
+def test_a_search_with_a_control_character_is_refused_with_a_message(client, login_as, db, url):
+    login_as(Role.MANAGER)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "Remove the unusual character from what you searched for" in response.get_data(as_text=True)
 
 
 def test_email_is_unique_whatever_its_case(client, login_as, post_form, db):
@@ -166,6 +186,24 @@ def test_people_list_filters_and_paginates(client, login_as, db):
     second = client.get("/people/", query_string={"type": "volunteer", "page": 2}).get_data(as_text=True)
     assert "Showing 26 to 30 of 30 results" in second
     assert "Only Professional" in client.get("/people/", query_string={"type": "professional"}).get_data(as_text=True)
+
+
+def test_people_list_pages_follow_the_name_order_to_the_last_page(client, login_as, db):
+    import re
+
+    login_as(Role.CHAMPION)
+    names = [("Zoë", "Öztürk"), ("adam", "smith"), ("Adam", "Smith"), ("Bea", "ADAMS"), ("Ola", "Ökner"), ("Cy", "")]
+    people = [PersonFactory(first_name=first, last_name=last) for first, last in names * 3]
+    db.session.commit()
+    expected = [p.id for p in sorted(people, key=lambda p: (p.last_name.lower(), p.first_name.lower(), p.id))]
+    seen = []
+    for page in (1, 2, 3, 4):
+        html = client.get("/people/", query_string={"per_page": 5, "page": page}).get_data(as_text=True)
+        seen += [int(i) for i in re.findall(r'href="/people/(\d+)"', html)]
+    assert seen == expected
+    # A page past the end (an old link) shows the last page.
+    html = client.get("/people/", query_string={"per_page": 5, "page": 40}).get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'href="/people/(\d+)"', html)] == expected[15:]
 
 
 def test_tags_and_affiliations_show_on_the_profile(client, login_as, post_form, db):

@@ -162,4 +162,8 @@ def test_replies_need_a_csrf_token_and_are_rate_limited(client, invitation, db):
     assert client.post(url, data={"answer": "yes"}).status_code == 400
     statuses = [client.get(url).status_code for _ in range(25)]
     assert statuses.count(429) >= 1
-    assert "Too many attempts" in client.get(url).get_data(as_text=True)
+    limited = client.get(url)
+    assert limited.status_code == 429
+    page = limited.get_data(as_text=True)
+    assert "Too many attempts" in page
+    assert "too many replies from your connection. Wait an hour and try again." in page

@@ -34,16 +34,31 @@ def test_changing_the_settings_is_saved_and_audited(client, login_as, post_form,
     assert "Nothing was changed." in client.get("/admin/settings").get_data(as_text=True)
 
 
+def test_twelve_months_is_the_shortest_period_the_form_accepts(client, login_as, post_form, db):
+    login_as(Role.ADMIN)
+    response = post_form("/admin/settings", {"financial_year_start_month": "4", "retention_months": "12"})
+    assert response.status_code == 302
+    assert "The retention period is 12 months" in client.get("/admin/retention").get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (
             {"financial_year_start_month": "4", "retention_months": "0"},
-            "Enter a retention period between 1 and 240 months",
+            "Enter a retention period between 12 and 240 months",
+        ),
+        (
+            {"financial_year_start_month": "4", "retention_months": "1"},
+            "Enter a retention period between 12 and 240 months",
+        ),
+        (
+            {"financial_year_start_month": "4", "retention_months": "11"},
+            "Enter a retention period between 12 and 240 months",
         ),
         (
             {"financial_year_start_month": "4", "retention_months": "999"},
-            "Enter a retention period between 1 and 240 months",
+            "Enter a retention period between 12 and 240 months",
         ),
         (
             {"financial_year_start_month": "4", "retention_months": "three years"},

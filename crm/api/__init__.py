@@ -28,5 +28,21 @@ def authenticate_with_token():
     return None
 
 
+@api.before_request
+def refuse_control_characters():
+    """Text with control characters (NUL above all, which PostgreSQL cannot store or even
+    compare) is refused for every endpoint at once, naming the fields, before any query runs."""
+    from crm.services.errors import InvalidInput
+    from crm.validation import control_character_fields
+
+    problems = control_character_fields({key: request.args.getlist(key) for key in request.args})
+    problems = {name.split("[", 1)[0]: message for name, message in problems.items()}
+    if request.is_json:
+        problems.update(control_character_fields(request.get_json(silent=True)))
+    if problems:
+        raise InvalidInput(problems)
+    return None
+
+
 # The routes register themselves on `api` when their modules are imported.
 from crm.api import errors, openapi, organisations, participants, people, reports, sessions  # noqa: E402, F401

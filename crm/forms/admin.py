@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovPasswordInput,
@@ -23,7 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from crm.forms.common import OptionalIntSelectField
+from crm.forms.common import CrmForm, OptionalIntSelectField
 from crm.models.enums import AuditAction, Role, TagCategory
 from crm.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -93,7 +92,7 @@ def _name_field(label: str, what: str, max_length: int) -> StringField:
     )
 
 
-class NewAccountForm(FlaskForm):
+class NewAccountForm(CrmForm):
     name = _name_field("Full name", "their name", 150)
     email = EmailField(
         "Email address", widget=GovTextInput(), validators=[DataRequired("Enter an email address"), Length(max=254)]
@@ -103,7 +102,7 @@ class NewAccountForm(FlaskForm):
     submit = SubmitField("Add account", widget=GovSubmitInput())
 
 
-class EditAccountForm(FlaskForm):
+class EditAccountForm(CrmForm):
     name = _name_field("Full name", "their name", 150)
     email = EmailField(
         "Email address",
@@ -115,12 +114,12 @@ class EditAccountForm(FlaskForm):
     submit = SubmitField("Save changes", widget=GovSubmitInput())
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(CrmForm):
     new_password = _password_field("New password")
     submit = SubmitField("Set new password", widget=GovSubmitInput())
 
 
-class WardForm(FlaskForm):
+class WardForm(CrmForm):
     name = _name_field("Ward name", "the ward’s name", 100)
     is_priority = BooleanField(
         "Priority ward", widget=GovCheckboxInput(), description="A ward the programme especially wants to reach"
@@ -128,12 +127,12 @@ class WardForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class ThemeForm(FlaskForm):
+class ThemeForm(CrmForm):
     name = _name_field("Theme name", "the theme’s name", 100)
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class TagForm(FlaskForm):
+class TagForm(CrmForm):
     category = RadioField(
         "Category",
         choices=TagCategory.choices(),
@@ -144,7 +143,7 @@ class TagForm(FlaskForm):
     submit = SubmitField("Add tag", widget=GovSubmitInput())
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(CrmForm):
     """Filters for the audit log, read from the query string (a GET form, so no CSRF token)."""
 
     class Meta:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from crm.forms.common import CrmForm
 
-class SignInForm(FlaskForm):
+
+class SignInForm(CrmForm):
     email = EmailField("Email address", widget=GovTextInput(), validators=[DataRequired("Enter your email address")])
     password = PasswordField("Password", widget=GovPasswordInput(), validators=[DataRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
@@ -35,7 +36,7 @@ def new_password_fields(label: str = "Password") -> tuple[PasswordField, Passwor
     )
 
 
-class FirstAdministratorForm(FlaskForm):
+class FirstAdministratorForm(CrmForm):
     name = StringField(
         "Your name",
         widget=GovTextInput(),
@@ -46,7 +47,7 @@ class FirstAdministratorForm(FlaskForm):
     submit = SubmitField("Create administrator account", widget=GovSubmitInput())
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(CrmForm):
     current_password = PasswordField(
         "Current password", widget=GovPasswordInput(), validators=[DataRequired("Enter your current password")]
     )

@@ -8,10 +8,24 @@ from wtforms import SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import ValidationError
 
 from crm.services.errors import InvalidInput
-from crm.validation import InvalidValue
+from crm.validation import UNUSUAL_CHARACTER_MESSAGE, InvalidValue, has_control_character
 
 
-class EmptyForm(FlaskForm):
+class CrmForm(FlaskForm):
+    """The base of every form: text with a control character (NUL and the like, which the
+    database cannot store) is refused on the field it was typed into."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            values = field.data if isinstance(field.data, list | tuple) else [field.data]
+            if any(has_control_character(value) for value in values):
+                field.errors = [*list(field.errors or []), UNUSUAL_CHARACTER_MESSAGE]
+                valid = False
+        return valid
+
+
+class EmptyForm(CrmForm):
     """A form with only a CSRF token: confirm buttons, sign out, cancel."""
 
     submit = SubmitField("Confirm", widget=GovSubmitInput())

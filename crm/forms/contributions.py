@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea
 from wtforms import RadioField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from crm.forms.common import CrmForm
 from crm.forms.sessions import DayMonthYearField
 from crm.models.enums import ContributionKind, FollowUpStatus
 
@@ -23,7 +23,7 @@ def _max_length(length: int, label: str) -> Length:
     return Length(max=length, message=f"{label} must be {length:,} characters or fewer")
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(CrmForm):
     """One contribution. On the session page there is one per attendee, told apart by `prefix`."""
 
     kind = RadioField(
@@ -72,7 +72,7 @@ class ContributionForm(FlaskForm):
         }
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(CrmForm):
     """What became of a contribution. Only the fields for the chosen state are used."""
 
     follow_up = RadioField(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import calendar
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
 from wtforms import IntegerField, RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from crm.forms.common import CrmForm
 from crm.models.enums import AgeBand, Disability, Ethnicity, Gender
-from crm.services.settings import MAX_RETENTION_MONTHS
+from crm.services.settings import MAX_RETENTION_MONTHS, MIN_FORM_RETENTION_MONTHS
 
 NOT_ANSWERED = ("", "Not answered")
 CONFIRM_WORD = "ANONYMISE"
@@ -32,7 +32,7 @@ def _radios(label: str, enum) -> RadioField:
     return RadioField(label, choices=[NOT_ANSWERED, *enum.choices()], widget=GovRadioInput(), validators=[Optional()])
 
 
-class EqualityForm(FlaskForm):
+class EqualityForm(CrmForm):
     age_band = _radios("Age", AgeBand)
     ethnicity = SelectField(
         "Ethnic group",
@@ -59,7 +59,7 @@ class EqualityForm(FlaskForm):
         return {name: getattr(self, name).data or None for name in ("age_band", "ethnicity", "disability", "gender")}
 
 
-class AnonymiseForm(FlaskForm):
+class AnonymiseForm(CrmForm):
     confirm = StringField(
         f"Type {CONFIRM_WORD} to confirm",
         widget=GovTextInput(),
@@ -72,7 +72,7 @@ class AnonymiseForm(FlaskForm):
             raise ValidationError(f"Type {CONFIRM_WORD} in capitals to confirm, or go back if you did not mean to")
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(CrmForm):
     financial_year_start_month = SelectField(
         "Financial year starts in",
         choices=[(str(month), calendar.month_name[month]) for month in range(1, 13)],
@@ -87,9 +87,10 @@ class SettingsForm(FlaskForm):
         validators=[
             InputRequired("Enter the retention period as a whole number of months, for example 36"),
             NumberRange(
-                min=1,
+                min=MIN_FORM_RETENTION_MONTHS,
                 max=MAX_RETENTION_MONTHS,
-                message=f"Enter a retention period between 1 and {MAX_RETENTION_MONTHS} months",
+                message=f"Enter a retention period between {MIN_FORM_RETENTION_MONTHS} and {MAX_RETENTION_MONTHS} "
+                "months: people who take part once a year must not be anonymised between visits",
             ),
         ],
         description="People with no participation (and not added) for this long are listed for review "

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import InputRequired, Optional
 
+from crm.forms.common import CrmForm
 from crm.services.merge import JOINABLE_FIELDS, MERGE_FIELDS
 
 # Each detail's radios: the first record's value (the one in the URL first), the second's, or
@@ -37,7 +37,7 @@ def _choice_field(name: str) -> RadioField:
     return RadioField(FIELD_LABELS[name], choices=choices, validators=[Optional()])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(CrmForm):
     keep = RadioField(
         "Which record should stay?",
         choices=[(FIRST, "First record"), (SECOND, "Second record")],

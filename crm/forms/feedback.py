@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import HiddenField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, Optional
 
+from crm.forms.common import CrmForm
 from crm.services.feedback import LABEL_LENGTH, NAME_LENGTH, TEXT_LENGTH, Answers
 
 RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
@@ -15,7 +15,7 @@ RATING_HINT = "1 means you knew nothing about it, 5 means you knew a lot."
 HONEYPOT = "website"
 
 
-class TopicForm(FlaskForm):
+class TopicForm(CrmForm):
     label = StringField(
         "Topic",
         widget=GovTextInput(),
@@ -27,7 +27,7 @@ class TopicForm(FlaskForm):
     submit = SubmitField("Save topic", widget=GovSubmitInput())
 
 
-class MoveTopicForm(FlaskForm):
+class MoveTopicForm(CrmForm):
     direction = HiddenField(validators=[AnyOf(["up", "down"])])
 
 
@@ -56,7 +56,7 @@ class RatingField(RadioField):
         return "" if self.data is None else str(self.data)
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(CrmForm):
     """The public form. Its rating fields are added per topic by `response_form`."""
 
     topic_ids: list[int] = []

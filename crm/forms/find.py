@@ -3,15 +3,15 @@ crm.queries.find_people.parse_filters, the same checks the API and saved searche
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from crm.forms.common import CrmForm
 from crm.services.saved_searches import MAX_NAME
 
 
-class SaveSearchForm(FlaskForm):
+class SaveSearchForm(CrmForm):
     name = StringField(
         "Name this search",
         widget=GovTextInput(),

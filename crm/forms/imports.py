@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
@@ -14,6 +13,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, HiddenField, RadioField, StringField, SubmitField
 from wtforms.validators import InputRequired, ValidationError
 
+from crm.forms.common import CrmForm
 from crm.services.import_rows import MAX_MIN_MINUTES
 
 # The largest report accepted. Real reports are far smaller (300 Teams participants ≈ 100 KB).
@@ -46,7 +46,7 @@ class MinutesField(StringField):
         self.minutes = int(text)
 
 
-class AttendanceUploadForm(FlaskForm):
+class AttendanceUploadForm(CrmForm):
     file = FileField(
         "Report file",
         widget=GovFileInput(),
@@ -74,7 +74,7 @@ class AttendanceUploadForm(FlaskForm):
     submit = SubmitField("Upload and preview", widget=GovSubmitInput())
 
 
-class ConfirmImportForm(FlaskForm):
+class ConfirmImportForm(CrmForm):
     """The preview's confirm button: carries the signed upload; the row choices are read from
     the posted fields `new-<index>` (checkbox, with `offered` listing the rows that had one) and
     `choice-<index>` (radios)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -13,11 +12,12 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from crm.forms.common import CrmForm
 from crm.models.enums import ReplyAnswer
 from crm.services.invitations import MAX_CRECHE_CHILDREN, Reply
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(CrmForm):
     answer = RadioField(
         "Can you come?",
         choices=ReplyAnswer.choices(),
@@ -74,7 +74,7 @@ class ReplyForm(FlaskForm):
         )
 
 
-class WordingForm(FlaskForm):
+class WordingForm(CrmForm):
     invitation_subject = StringField(
         "Subject",
         widget=GovTextInput(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSubmitInput,
@@ -12,6 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from crm.forms.common import CrmForm
 from crm.models.enums import OrganisationType
 from crm.validation import InvalidValue, normalise_web_address
 
@@ -23,7 +23,7 @@ def _web_address(form, field) -> None:
         raise ValidationError(str(error)) from error
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(CrmForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),

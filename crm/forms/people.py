@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovRadioInput,
@@ -16,7 +15,7 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, SubmitFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from crm.consent import fill_partner, given_at_for, standard_purpose_of, standard_wording, uk_today
-from crm.forms.common import MultiCheckboxField, OptionalIntSelectField, validate_with
+from crm.forms.common import CrmForm, MultiCheckboxField, OptionalIntSelectField, validate_with
 from crm.forms.sessions import DayMonthYearField
 from crm.models.enums import ConsentMethod, ConsentPurpose, PersonStatus, PersonType
 from crm.validation import normalise_email, normalise_phone, normalise_postcode
@@ -25,7 +24,7 @@ from crm.validation import normalise_email, normalise_phone, normalise_postcode
 EARLIEST_YEAR = 2000
 
 
-class PersonForm(FlaskForm):
+class PersonForm(CrmForm):
     first_name = StringField(
         "First name",
         widget=GovTextInput(),
@@ -137,7 +136,7 @@ class NewPersonForm(PersonForm):
             raise ValidationError("Choose how they agreed to be contacted")
 
 
-class AffiliationForm(FlaskForm):
+class AffiliationForm(CrmForm):
     organisation_id = OptionalIntSelectField(
         "Organisation", blank="Choose an organisation", validators=[InputRequired("Choose an organisation")]
     )
@@ -163,7 +162,7 @@ class OptionalDayMonthYearField(DayMonthYearField):
         super().pre_validate(form)
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(CrmForm):
     purpose = RadioField(
         "What did they agree to?",
         choices=ConsentPurpose.choices(),

@@ -3,12 +3,12 @@ hidden `upload` field, signed (see crm.views.people_import)."""
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput, GovRadioInput, GovSubmitInput
 from wtforms import BooleanField, HiddenField, RadioField, SubmitField
 from wtforms.validators import InputRequired
 
+from crm.forms.common import CrmForm
 from crm.importers.people_columns import FIELDS, IGNORE
 from crm.importers.people_table import MAX_FILE_BYTES
 
@@ -19,7 +19,7 @@ FILE_HINT = (
 MAPPING_CHOICES = [(IGNORE, "Do not import")] + [(field.key, field.label) for field in FIELDS]
 
 
-class PeopleUploadForm(FlaskForm):
+class PeopleUploadForm(CrmForm):
     file = FileField(
         "Spreadsheet of people",
         widget=GovFileInput(),
@@ -31,7 +31,7 @@ class PeopleUploadForm(FlaskForm):
     submit = SubmitField("Upload", widget=GovSubmitInput())
 
 
-class SheetForm(FlaskForm):
+class SheetForm(CrmForm):
     upload = HiddenField()
     sheet = RadioField(
         "Which sheet holds the people?",
@@ -42,7 +42,7 @@ class SheetForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-class MappingForm(FlaskForm):
+class MappingForm(CrmForm):
     """The column mapping is read from the posted `column-<index>` selects (one per column)."""
 
     upload = HiddenField()
@@ -55,17 +55,17 @@ class MappingForm(FlaskForm):
         return [key if key in allowed else IGNORE for key in chosen]
 
 
-class ConfirmPeopleImportForm(FlaskForm):
+class ConfirmPeopleImportForm(CrmForm):
     upload = HiddenField()
     skip_invalid = BooleanField("Import the other rows and leave out the rows with problems", widget=GovCheckboxInput())
     submit = SubmitField("Import people", widget=GovSubmitInput())
 
 
-class ChangeMappingForm(FlaskForm):
+class ChangeMappingForm(CrmForm):
     upload = HiddenField()
     submit = SubmitField("Change the columns", widget=GovSubmitInput())
 
 
-class RejectedRowsForm(FlaskForm):
+class RejectedRowsForm(CrmForm):
     rejected = HiddenField()
     submit = SubmitField("Download the rows not imported (CSV)", widget=GovSubmitInput())

@@ -5,12 +5,11 @@ The walk-in search, the walk-in buttons and the new-person fields all sit inside
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovTextInput
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from crm.forms.common import OptionalIntSelectField, validate_with
+from crm.forms.common import CrmForm, OptionalIntSelectField, validate_with
 from crm.models.enums import PersonType
 from crm.services.register import REGISTER_MARKS, RegisterRow
 from crm.validation import normalise_email, normalise_phone
@@ -37,7 +36,7 @@ class RegisterRowForm(Form):
         return RegisterRow(**{name: field.data for name, field in self._fields.items()})
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(CrmForm):
     """The register's rows. Its routes check the CSRF token themselves, so that an expired token
     shows the marks again instead of losing them (see crm/views/register.py)."""
 
@@ -54,7 +53,7 @@ class RegisterForm(FlaskForm):
         return bool(self.rows.entries)
 
 
-class WalkInForm(FlaskForm):
+class WalkInForm(CrmForm):
     """Add someone already in the CRM as attended."""
 
     person_id = StringField()
@@ -64,7 +63,7 @@ class WalkInForm(FlaskForm):
         return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
-class NewWalkInForm(FlaskForm):
+class NewWalkInForm(CrmForm):
     """Someone new came: a short form, checked for possible duplicates before they are added."""
 
     first_name = StringField(

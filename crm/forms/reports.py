@@ -5,10 +5,10 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField
 from wtforms.validators import InputRequired
 
+from crm.forms.common import CrmForm
 from crm.periods import BASES, CALENDAR, FINANCIAL, Period
 
 
@@ -18,7 +18,7 @@ def basis_choices(financial_year_start_month: int) -> list[tuple[str, str]]:
     return [(CALENDAR, "Calendar year (January to December)"), (FINANCIAL, f"Financial year ({first} to {last})")]
 
 
-class ReportPeriodForm(FlaskForm):
+class ReportPeriodForm(CrmForm):
     class Meta:
         csrf = False
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, time
 
-from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovDateInput,
     GovRadioInput,
@@ -17,7 +16,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import Field, RadioField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from crm.forms.common import OptionalIntSelectField
+from crm.forms.common import CrmForm, OptionalIntSelectField
 from crm.models.enums import InvolvementLevel, SessionFormat, SessionKind
 from crm.validation import InvalidValue, normalise_web_address
 
@@ -152,7 +151,7 @@ class DayMonthYearField(Field):
             raise ValidationError("Enter a real date") from None
 
 
-class SessionForm(FlaskForm):
+class SessionForm(CrmForm):
     title = StringField(
         "Title",
         widget=GovTextInput(),
@@ -277,7 +276,7 @@ class SessionForm(FlaskForm):
         return data
 
 
-class CancelSessionForm(FlaskForm):
+class CancelSessionForm(CrmForm):
     reason = TextAreaField(
         "Reason (optional)",
         widget=GovTextArea(),
@@ -286,7 +285,7 @@ class CancelSessionForm(FlaskForm):
     submit = SubmitField("Yes, cancel this session", widget=GovSubmitInput())
 
 
-class EventForm(FlaskForm):
+class EventForm(CrmForm):
     name = StringField(
         "Name",
         widget=GovTextInput(),

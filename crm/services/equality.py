@@ -12,6 +12,7 @@ from crm.models import EqualityMonitoring, Person
 from crm.models.enums import AgeBand, AuditAction, Disability, Ethnicity, Gender
 from crm.services import audit
 from crm.services.errors import InvalidInput
+from crm.services.participation import dialect_insert
 
 # The answers, in the order the form asks them, with the enum each one takes.
 FIELDS: dict[str, type] = {
@@ -56,12 +57,11 @@ def update_equality(person: Person, answers: Mapping[str, str | None], actor) ->
     if problems:
         raise InvalidInput(problems)
     record = equality_answers(person)
-    created = record is None
-    if created:
+    created = False
+    if record is None:
         if not any(value is not None for value in clean.values()):
             return []
-        record = EqualityMonitoring(person_id=person.id)
-        db.session.add(record)
+        created, record = _create_record(person)
     changed = sorted(name for name, value in clean.items() if getattr(record, name) != value)
     for name in changed:
         setattr(record, name, clean[name])
@@ -71,6 +71,25 @@ def update_equality(person: Person, answers: Mapping[str, str | None], actor) ->
     db.session.flush()
     audit.record(actor, AuditAction.CREATE if created else AuditAction.UPDATE, person, changed, detail=AUDIT_DETAIL)
     return changed
+
+
+def _create_record(person: Person) -> tuple[bool, EqualityMonitoring]:
+    """The person's (empty) answers row, and whether this call created it. A double submit of the
+    first answers sends two requests that both found no row: the second one's INSERT does nothing
+    and it updates the row the first one made, instead of failing on the one-per-person key."""
+    statement = (
+        dialect_insert()(EqualityMonitoring)
+        .values(person_id=person.id)
+        .on_conflict_do_nothing(index_elements=["person_id"])
+        .returning(EqualityMonitoring.person_id)
+    )
+    created = db.session.execute(statement).first() is not None
+    record = db.session.scalars(
+        select(EqualityMonitoring)
+        .where(EqualityMonitoring.person_id == person.id)
+        .execution_options(populate_existing=True)
+    ).one()
+    return created, record
 
 
 def remove_equality(person_ids: list[int]) -> int:

@@ -9,6 +9,10 @@ from crm.services import audit
 from crm.services.errors import InvalidInput
 
 MAX_RETENTION_MONTHS = 240
+# The shortest period an administrator may set: retention runs unattended every night, and a
+# shorter one would anonymise people who take part once a year. (The service itself accepts
+# any period from 1 month, for the command line and tests.)
+MIN_FORM_RETENTION_MONTHS = 12
 
 
 def current_settings() -> ProgrammeSettings:

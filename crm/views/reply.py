@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, make_response, render_template
 
 from crm.extensions import db, limiter
 from crm.forms.invitations import ReplyForm
@@ -18,7 +18,9 @@ REPLY_LIMIT = "20 per hour"
 
 
 def _too_many(_limit):
-    return render_template("reply/problem.html", title="Too many attempts", reason="limited"), 429
+    # Flask-Limiter uses what on_breach returns only when it is a Response.
+    page = render_template("reply/problem.html", title="Too many attempts", reason="limited")
+    return make_response(page, 429)
 
 
 @bp.route("/reply/<token>", methods=["GET", "POST"])
