@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from crm.models import AuditEvent, Ward
-from crm.models.enums import PersonType, Role
+from crm.models import AuditEvent, Consent, Participation, Person, PersonTypeLink, Ward
+from crm.models.enums import (
+    ConsentMethod,
+    ConsentPurpose,
+    ParticipationSource,
+    ParticipationStatus,
+    PersonType,
+    Role,
+)
 from crm.services.exports import HEADERS, formula_safe
-from tests.conftest import csrf_token
-from tests.factories import ConsentFactory, PersonFactory
+from tests.conftest import count_queries, csrf_token
+from tests.factories import ConsentFactory, PersonFactory, SessionFactory
 
 
 @pytest.mark.parametrize(
@@ -161,3 +169,92 @@ def test_contact_details_only_for_people_who_consent_and_the_export_is_audited_a
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "export"))
     assert event.action == AuditAction.EXPORT
     assert event.detail == "people export (csv): 3 rows; filters: type=parent_champion"
+
+
+def test_a_large_export_makes_as_many_statements_as_a_small_one(client, login_as, db):
+    """Past a thousand people (more than any one batch of ids), the export still reads each kind
+    of thing once: the statement count does not grow with the rows."""
+    login_as(Role.COORDINATOR)
+    kursaal = db.session.scalar(select(Ward).where(Ward.name == "Kursaal"))
+    held = SessionFactory(date=dt.date.today())
+    made = 0
+
+    def add(count: int) -> None:
+        nonlocal made
+        numbers = range(made, made + count)
+        made += count
+        db.session.execute(
+            insert(Person),
+            [
+                {
+                    "first_name": f"Bulk{n:05d}",
+                    "last_name": "Export",
+                    "email": f"bulk{n}@example.com",
+                    "phone": "+447700900111",
+                    "ward_id": kursaal.id,
+                    "needs_step_free": n % 2 == 0,
+                }
+                for n in numbers
+            ],
+        )
+        ids = dict(db.session.execute(select(Person.first_name, Person.id).where(Person.last_name == "Export")).all())
+        person_ids = [ids[f"Bulk{n:05d}"] for n in numbers]
+        db.session.execute(
+            insert(PersonTypeLink),
+            [{"person_id": i, "type": PersonType.VOLUNTEER} for i in person_ids]
+            + [{"person_id": i, "type": PersonType.PARENT_CARER} for i in person_ids[::3]],
+        )
+        db.session.execute(
+            insert(Consent),
+            [
+                {"person_id": i, "purpose": ConsentPurpose.CONTACT, "method": ConsentMethod.PAPER, "wording": "Yes"}
+                for i in person_ids[::2]
+            ],
+        )
+        db.session.execute(
+            insert(Participation),
+            [
+                {
+                    "session_id": held.id,
+                    "person_id": i,
+                    "status": ParticipationStatus.ATTENDED,
+                    "source": ParticipationSource.MANUAL,
+                }
+                for i in person_ids[::3]
+            ],
+        )
+        db.session.commit()
+
+    def export() -> tuple[int, list[list[str]]]:
+        token = csrf_token(client.get("/find"))
+        responses = []
+        statements = count_queries(
+            db,
+            lambda: responses.append(
+                client.post("/find/export.csv", query_string={"ward": "Kursaal"}, data={"csrf_token": token})
+            ),
+        )
+        return statements, list(csv.reader(io.StringIO(responses[0].data.decode("utf-8-sig"))))
+
+    add(3)
+    small_statements, small = export()
+    add(1_100)
+    large_statements, large = export()
+
+    assert small_statements == large_statements
+    assert len(small) == 1 + 3 and len(large) == 1 + 1_103
+    assert [row[0] for row in large[1:]] == [f"Bulk{n:05d} Export" for n in range(1_103)]
+    first, second = large[1], large[2]
+    assert first == [
+        "Bulk00000 Export",
+        "",
+        "bulk0@example.com",
+        "'+447700900111",
+        "Kursaal",
+        "Parent or carer, Volunteer",
+        "Yes",
+        "Step-free access",
+        held.date.isoformat(),
+        "1",
+    ]
+    assert second == ["Bulk00001 Export", "", "", "", "Kursaal", "Volunteer", "No", "", "", "0"]

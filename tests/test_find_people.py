@@ -266,6 +266,26 @@ def test_sort_orders_break_ties_by_name_then_id(people):
     assert ordered("sort=fair&type=parent_champion") == ["Eve Evans", "Amy Adams"]
 
 
+def test_find_page_pages_through_every_sort_in_the_same_order(client, login_as, people):
+    """Pages of three, so one page holds the last people never asked and the first asked, and a
+    later one starts past them; each page (and a page past the end) follows the full order."""
+    import re
+
+    login_as(Role.COORDINATOR)
+    by_id = {p.id: f"{p.first_name} {p.last_name}" for p in vars(people).values() if isinstance(p, Person)}
+    for query in ("sort=fair", "sort=fair&never_attended=1", "sort=name", "sort=engaged", "sort=recent"):
+        expected = ordered(query)
+        seen = []
+        for page in (1, 2, 3, 4):
+            html = client.get(f"/find?{query}&per_page=3&page={page}").get_data(as_text=True)
+            shown = [by_id[int(i)] for i in re.findall(r'href="/people/(\d+)"', html)]
+            if page <= -(-len(expected) // 3):
+                seen += shown
+            else:
+                assert shown == expected[-(len(expected) % 3 or 3) :], query
+        assert seen == expected, query
+
+
 def test_people_with_the_same_name_keep_a_stable_order(db):
     twins = [PersonFactory(first_name="Sam", last_name="Lee") for _ in range(3)]
     db.session.commit()

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from crm.invitation_links import load_reply_target
 from crm.models import AuditEvent, OutboxMessage, Participation
 from crm.models.base import utcnow
 from crm.models.enums import (
@@ -20,7 +21,7 @@ from crm.models.enums import (
 )
 from crm.services.errors import InvalidInput
 from crm.services.invitations import invite_people
-from tests.conftest import count_queries
+from tests.conftest import count_queries, csrf_token
 from tests.factories import ConsentFactory, PersonFactory, SessionFactory, UserFactory
 
 
@@ -326,3 +327,68 @@ def test_the_outbox_makes_as_many_queries_for_30_messages_as_for_3(client, login
     assert with_three == with_thirty
     page = client.get("/invitations/outbox?per_page=50").get_data(as_text=True)
     assert all(f"outbox{n}@example.com" in page for n in range(30))
+
+
+def test_inviting_40_people_makes_as_many_statements_as_inviting_5(client, login_as, db):
+    login_as(Role.COORDINATOR)
+
+    def invite(count: int):
+        """Invite `count` people from the find-people list: most are emailed, every fourth has
+        no email (to phone), every fifth has not agreed to be contacted, one is already listed."""
+        session = SessionFactory(title=f"Workshop for {count}")
+        people = []
+        for n in range(count):
+            if n % 5 == 4:
+                people.append(PersonFactory(first_name=f"Quiet{n}"))
+            elif n % 4 == 3:
+                people.append(consenting(first_name=f"Phone{n}", email=None, phone="+447700900321"))
+            else:
+                people.append(consenting(first_name=f"Mail{n}"))
+        db.session.add(
+            Participation(
+                session_id=session.id,
+                person_id=people[0].id,
+                status=ParticipationStatus.REGISTERED,
+                source=ParticipationSource.MANUAL,
+            )
+        )
+        db.session.commit()
+        token = csrf_token(client.get(f"/sessions/{session.id}/invitations"))
+        data = {"csrf_token": token, "session_id": session.id, "person_id": [p.id for p in people]}
+        responses = []
+        statements = count_queries(db, lambda: responses.append(client.post("/find/invite", data=data)))
+        return session, people, responses[0].get_data(as_text=True), statements
+
+    few_session, few, few_page, with_five = invite(5)
+    many_session, many, many_page, with_forty = invite(40)
+
+    assert with_five == with_forty
+    for session, people, page in ((few_session, few, few_page), (many_session, many, many_page)):
+        emailed = [p for p in people[1:] if p.first_name.startswith("Mail")]
+        to_phone = [p for p in people[1:] if p.first_name.startswith("Phone")]
+        quiet = [p for p in people if p.first_name.startswith("Quiet")]
+        assert f"Invited {len(emailed) + len(to_phone)} people" in page
+        assert all(p.full_name in page for p in to_phone + quiet)
+        sent = messages(db, session_id=session.id)
+        assert sorted(m.person_id for m in sent) == sorted(p.id for p in emailed)
+        by_person = {m.person_id: m for m in sent}
+        for person in emailed:
+            message = by_person[person.id]
+            assert message.to_address == person.email and message.status == MessageStatus.QUEUED
+            assert f"Hello {person.first_name}," in message.body_text
+            assert message.subject == f"You're invited: {session.title}"
+            link = message.body_text.split("/reply/", 1)[1].split()[0]
+            target = load_reply_target(link)
+            assert (target.person.id, target.session.id) == (person.id, session.id)
+        rows = participations(db, session)
+        assert set(rows) == {p.id for p in people if p not in quiet}
+        assert rows[people[0].id].status == ParticipationStatus.REGISTERED
+        audit = db.session.scalar(
+            select(AuditEvent.detail).where(
+                AuditEvent.entity_type == "participations", AuditEvent.entity_id == session.id
+            )
+        )
+        assert audit == (
+            f"Invitations: {len(emailed) + len(to_phone)} invited ({len(emailed)} by email, {len(to_phone)} to phone), "
+            f"1 already on the list, {len(quiet)} not invited (no consent)"
+        )

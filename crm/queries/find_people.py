@@ -8,6 +8,7 @@ people are never loaded into Python to be filtered.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,7 +38,8 @@ from crm.models.enums import (
     PersonType,
     TagCategory,
 )
-from crm.queries.people import text_condition
+from crm.queries.pagination import Page, page_items
+from crm.queries.people import has_type, text_condition
 
 # The parameter names, in the order a description of a search lists them.
 FILTER_NAMES = (
@@ -376,7 +378,7 @@ def _conditions(filters: Filters, today: dt.date, now: dt.datetime) -> list:
     if filters.q and filters.q.strip():
         conditions.append(text_condition(filters.q.strip()))
     if filters.types:
-        conditions.append(Person.id.in_(select(PersonTypeLink.person_id).where(PersonTypeLink.type.in_(filters.types))))
+        conditions.append(has_type(filters.types))
     if filters.tags:
         tag_ids = [tag.id for tag in filters.tags]
         tagged = select(person_tags.c.person_id).where(person_tags.c.tag_id.in_(tag_ids))
@@ -512,19 +514,74 @@ def _grouped_order(query: Select, sort: str, conditions: list) -> Select:
     return query.order_by(last_asked.is_not(None), last_asked, *_by_name())
 
 
-def find_people_query(filters: Filters, *, today: dt.date | None = None, now: dt.datetime | None = None) -> Select:
-    """One SELECT of the people matching every filter, in `filters.sort` order (ties by name,
-    then id, so pages never shuffle). Fair spread puts the people least recently invited or
-    attended first (never either first)."""
+def find_people_query(
+    filters: Filters, *, today: dt.date | None = None, now: dt.datetime | None = None, extra: Iterable = ()
+) -> Select:
+    """One SELECT of the people matching every filter (and the `extra` conditions), in
+    `filters.sort` order (ties by name, then id, so pages never shuffle). Fair spread puts the
+    people least recently invited or attended first (never either first)."""
     now = now or dt.datetime.now(dt.UTC)
     today = today or dt.date.today()
-    conditions = _conditions(filters, today, now)
+    conditions = [*_conditions(filters, today, now), *extra]
     query = select(Person).where(*conditions)
     if filters.sort == "name":
         return query.order_by(*_by_name())
     if db.session.get_bind().dialect.name == "sqlite":
         return _correlated_order(query, filters.sort)
     return _grouped_order(query, filters.sort, conditions)
+
+
+def _never_asked():
+    """The person has never been invited and never attended (their fair-spread date is empty):
+    two index probes, where the date itself needs every one of their participations. (Joined
+    to sessions rather than a NOT IN list: PostgreSQL then sees a cheap probe and walks the
+    name index, instead of planning a parallel scan of everyone.)"""
+    invited = exists().where(Participation.person_id == Person.id, Participation.invited_at.is_not(None))
+    attended = _own_participations(Participation.id).where(_attended()).exists()
+    return and_(~invited.correlate(Person), ~attended)
+
+
+def find_people_page(filters: Filters, page: int, per_page: int) -> Page:
+    """One page of `find_people_query`'s people (with what the results table shows), and how
+    many match; a page past the end shows the last page.
+
+    Fair spread lists the people never asked first, by name, then everyone else by when they
+    were last asked. Working out when someone was last asked reads all their participations,
+    so the people never asked are paged on their own (along the name index, stopping at the
+    page) and the dates are worked out only when a page reaches past them."""
+    now = dt.datetime.now(dt.UTC)
+    today = dt.date.today()
+    conditions = _conditions(filters, today, now)
+    total = db.session.scalar(select(func.count()).select_from(Person).where(*conditions)) or 0
+    page = min(page, max(1, math.ceil(total / per_page)))
+    offset = (page - 1) * per_page
+    if filters.sort != "fair":
+        query = with_list_loading(find_people_query(filters, today=today, now=now))
+        # Sorted by name, the page's ids come from a walk along the name index.
+        key = Person.id if filters.sort == "name" else None
+        return Page(page_items(query, per_page, offset, key=key), page, per_page, total)
+
+    never = _never_asked()
+    first = select(Person).where(*conditions, never).order_by(*_by_name())
+    items = page_items(with_list_loading(first), per_page, offset, key=Person.id)
+    if len(items) < per_page and offset + len(items) < total:
+        # The page reaches past the people never asked: how many there are is known when this
+        # page holds the last of them, and otherwise counted.
+        if items or not offset:
+            never_asked = offset + len(items)
+        else:
+            never_asked = db.session.scalar(select(func.count()).select_from(Person).where(*conditions, never)) or 0
+        rest = _asked_in_order(conditions, ~never)
+        items += page_items(with_list_loading(rest), per_page - len(items), max(0, offset - never_asked))
+    return Page(items, page, per_page, total)
+
+
+def _asked_in_order(conditions: list, asked) -> Select:
+    """The people matching `conditions` who have been asked, least recently asked first."""
+    query = select(Person).where(*conditions, asked)
+    if db.session.get_bind().dialect.name == "sqlite":
+        return _correlated_order(query, "fair")
+    return _grouped_order(query, "fair", [*conditions, asked])
 
 
 def count_people(filters: Filters) -> int:
@@ -552,12 +609,14 @@ class RowFacts:
 NO_FACTS = RowFacts()
 
 
-def person_row_facts(person_ids: Iterable[int], *, today: dt.date | None = None) -> dict[int, RowFacts]:
+def person_row_facts(person_ids: Iterable[int] | Select, *, today: dt.date | None = None) -> dict[int, RowFacts]:
     """Per person: last attended date, sessions attended this calendar year, and open
     invitations (invited or registered at a future session that is not cancelled) — one
-    grouped query. People without participations are absent (use NO_FACTS)."""
-    ids = list(person_ids)
-    if not ids:
+    grouped query. `person_ids` is a list of ids or a SELECT of them (so the facts of every
+    person a search finds take one statement however many they are). People without
+    participations are absent (use NO_FACTS)."""
+    ids = person_ids if isinstance(person_ids, Select) else list(person_ids)
+    if isinstance(ids, list) and not ids:
         return {}
     today = today or dt.date.today()
     year_start = dt.date(today.year, 1, 1)
@@ -579,3 +638,108 @@ def person_row_facts(person_ids: Iterable[int], *, today: dt.date | None = None)
         .group_by(Participation.person_id)
     ).all()
     return {person_id: RowFacts(last, this_year, invitations) for person_id, last, this_year, invitations in rows}
+
+
+# --- exports -----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ExportPerson:
+    """What an export shows of one person, read as plain columns (no ORM objects)."""
+
+    id: int
+    first_name: str
+    last_name: str
+    preferred_name: str | None
+    email: str | None
+    phone: str | None
+    ward: str | None
+    needs_creche: bool
+    needs_step_free: bool
+    interpreter_language: str | None
+    other_needs: str | None
+    may_contact: bool
+    types: tuple[PersonType, ...]
+    facts: RowFacts
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+def export_people_rows(filters: Filters, *, today: dt.date | None = None) -> list[ExportPerson]:
+    """Everyone the filters find who has not been anonymised, in the search's order, with their
+    ward, types, current consent to be contacted and row facts: four statements whatever the
+    number of people (the people; the ward names; their types; their facts), each taking the
+    matching people as a subquery rather than a list of ids."""
+    now = dt.datetime.now(dt.UTC)
+    today = today or dt.date.today()
+    not_erased = Person.erased_at.is_(None)
+    matching_ids = select(Person.id).where(*_conditions(filters, today, now), not_erased)
+    may_contact = (
+        exists()
+        .where(
+            Consent.person_id == Person.id,
+            Consent.purpose == ConsentPurpose.CONTACT,
+            Consent.withdrawn_at.is_(None),
+        )
+        .correlate(Person)
+        .label("may_contact")
+    )
+    people = db.session.execute(
+        find_people_query(filters, today=today, now=now, extra=[not_erased]).with_only_columns(
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.preferred_name,
+            Person.email,
+            Person.phone,
+            Person.ward_id,
+            Person.needs_creche,
+            Person.needs_step_free,
+            Person.interpreter_language,
+            Person.other_needs,
+            may_contact,
+        )
+    ).all()
+    wards = dict(db.session.execute(select(Ward.id, Ward.name)).all())
+    types: dict[int, list[PersonType]] = {}
+    for person_id, person_type in db.session.execute(
+        select(PersonTypeLink.person_id, PersonTypeLink.type)
+        .where(PersonTypeLink.person_id.in_(matching_ids))
+        .order_by(PersonTypeLink.person_id, PersonTypeLink.type)
+    ):
+        types.setdefault(person_id, []).append(person_type)
+    facts = person_row_facts(matching_ids, today=today)
+    return [
+        ExportPerson(
+            person_id,
+            first_name,
+            last_name,
+            preferred_name,
+            email,
+            phone,
+            wards.get(ward_id) if ward_id is not None else None,
+            bool(needs_creche),
+            bool(needs_step_free),
+            interpreter_language,
+            other_needs,
+            bool(may_contact_now),
+            tuple(types.get(person_id, ())),
+            facts.get(person_id, NO_FACTS),
+        )
+        for (
+            person_id,
+            first_name,
+            last_name,
+            preferred_name,
+            email,
+            phone,
+            ward_id,
+            needs_creche,
+            needs_step_free,
+            interpreter_language,
+            other_needs,
+            may_contact_now,
+        ) in people
+    ]

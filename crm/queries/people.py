@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from crm.models import Affiliation, Consent, Person, PersonTypeLink, Tag, person_tags
@@ -39,6 +39,13 @@ def text_condition(text: str):
     return match
 
 
+def has_type(types: list) -> Any:
+    """The person has one of these types. A correlated EXISTS (one primary-key probe per person),
+    so a list in name order can walk the name index and stop at its page, where an IN list of
+    the type's people would have to sort every one of them first."""
+    return exists().where(PersonTypeLink.person_id == Person.id, PersonTypeLink.type.in_(types)).correlate(Person)
+
+
 def search_people(
     q: str | None = None,
     *,
@@ -57,7 +64,7 @@ def search_people(
     if types:
         valid = [t for t in types if t in PersonType.values()]
         if valid:
-            query = query.where(Person.id.in_(select(PersonTypeLink.person_id).where(PersonTypeLink.type.in_(valid))))
+            query = query.where(has_type(valid))
     if wards:
         query = query.where(Person.ward_id.in_(wards))
     if status and status in PersonStatus.values():

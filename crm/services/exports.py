@@ -14,13 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from sqlalchemy import select
 
 from crm.extensions import db
-from crm.models import Person
 from crm.models.enums import AuditAction
-from crm.queries.find_people import NO_FACTS, Filters, find_people_query, person_row_facts, with_list_loading
-from crm.queries.people import contact_consent_ids
+from crm.queries.find_people import ExportPerson, Filters, export_people_rows
 from crm.services import audit
 
 HEADERS = (
@@ -37,7 +34,6 @@ HEADERS = (
 )
 # Spreadsheet programs treat a cell starting with one of these as a formula (or the start of one).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_CHUNK = 1000
 
 
 def formula_safe(value):
@@ -55,7 +51,7 @@ class Export:
     rows: int
 
 
-def _needs(person: Person) -> str:
+def _needs(person: ExportPerson) -> str:
     needs = []
     if person.needs_creche:
         needs.append("Creche")
@@ -69,30 +65,22 @@ def _needs(person: Person) -> str:
 
 
 def export_rows(filters: Filters) -> Iterator[list]:
-    """The export's rows (without the header), a chunk of people at a time."""
-    query = find_people_query(filters).with_only_columns(Person.id).where(Person.erased_at.is_(None))
-    ids = list(db.session.scalars(query))
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        people = {p.id: p for p in db.session.scalars(with_list_loading(select(Person).where(Person.id.in_(chunk))))}
-        consenting = contact_consent_ids(chunk)
-        facts = person_row_facts(chunk)
-        for person_id in chunk:
-            person = people[person_id]
-            fact = facts.get(person_id, NO_FACTS)
-            may_contact = person_id in consenting
-            yield [
-                person.full_name,
-                person.preferred_name or "",
-                (person.email or "") if may_contact else "",
-                (person.phone or "") if may_contact else "",
-                person.ward.name if person.ward else "",
-                ", ".join(t.label for t in person.types),
-                "Yes" if may_contact else "No",
-                _needs(person),
-                fact.last_attended.isoformat() if fact.last_attended else "",
-                fact.sessions_this_year,
-            ]
+    """The export's rows (without the header): a fixed number of queries however many people."""
+    for person in export_people_rows(filters):
+        fact = person.facts
+        may_contact = person.may_contact
+        yield [
+            person.full_name,
+            person.preferred_name or "",
+            (person.email or "") if may_contact else "",
+            (person.phone or "") if may_contact else "",
+            person.ward or "",
+            ", ".join(t.label for t in person.types),
+            "Yes" if may_contact else "No",
+            _needs(person),
+            fact.last_attended.isoformat() if fact.last_attended else "",
+            fact.sessions_this_year,
+        ]
 
 
 def export_people(filters: Filters, file_format: str, actor) -> Export:

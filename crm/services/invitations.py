@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import lazyload
 
 from crm.consent import uk_today
 from crm.extensions import db
@@ -18,6 +19,7 @@ from crm.models.base import utcnow
 from crm.models.enums import (
     AuditAction,
     MessageKind,
+    MessageStatus,
     ParticipationSource,
     ParticipationStatus,
     ReplyAnswer,
@@ -73,7 +75,15 @@ def invite_people(session: Session, person_ids, actor) -> InviteResult:
     if not ids:
         raise InvalidInput({"person_id": "Choose at least one person to invite."})
     lock_session(session.id)
-    found = {person.id: person for person in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    # Only the person's own columns are needed: their types, tags and ward are not loaded.
+    found = {
+        person.id: person
+        for person in db.session.scalars(
+            select(Person)
+            .where(Person.id.in_(ids))
+            .options(lazyload(Person.ward), lazyload(Person.type_links), lazyload(Person.tags))
+        )
+    }
     result = InviteResult(not_found=len(ids) - len(found))
     consenting = contact_consent_ids(list(found))
     people = {}
@@ -100,14 +110,15 @@ def invite_people(session: Session, person_ids, actor) -> InviteResult:
             .execution_options(synchronize_session=False)
         )
         participations = participations_for(session.id, new_ids)
+        to_email = []
         for person_id in new_ids:
             person = people[person_id]
             result.invited += 1
             if person.email:
-                queue_message(MessageKind.INVITATION, session, person, participations[person_id])
-                result.emailed += 1
+                to_email.append((person, participations[person_id]))
             else:
                 result.to_phone.append(PhoneContact(person.id, person.full_name, person.phone))
+        result.emailed = queue_messages(MessageKind.INVITATION, session, to_email)
     result.to_phone.sort(key=lambda contact: contact.name.lower())
     db.session.flush()
     record(
@@ -158,20 +169,31 @@ def render_message(kind: MessageKind, session: Session, person: Person, particip
     return subject[:300], body_text, body_html
 
 
-def queue_message(kind: MessageKind, session: Session, person: Person, participation: Participation) -> OutboxMessage:
-    subject, body_text, body_html = render_message(kind, session, person, participation)
-    message = OutboxMessage(
-        kind=kind,
-        person_id=person.id,
-        session_id=session.id,
-        to_address=person.email,
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        next_attempt_at=utcnow(),
-    )
-    db.session.add(message)
-    return message
+def queue_messages(kind: MessageKind, session: Session, recipients: list[tuple[Person, Participation]]) -> int:
+    """Write one email per (person, participation) to the outbox, each in the person's own words
+    and with their own reply link: one INSERT for all of them. Returns how many."""
+    now = utcnow()
+    rows = []
+    for person, participation in recipients:
+        subject, body_text, body_html = render_message(kind, session, person, participation)
+        rows.append(
+            {
+                "kind": kind,
+                "status": MessageStatus.QUEUED,
+                "person_id": person.id,
+                "session_id": session.id,
+                "to_address": person.email,
+                "subject": subject,
+                "body_text": body_text,
+                "body_html": body_html,
+                "created_at": now,
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+        )
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+    return len(rows)
 
 
 def awaiting_reminder(session: Session) -> list[tuple[Participation, Person]]:
@@ -198,11 +220,10 @@ def send_reminders(session: Session, actor) -> int:
     refuse_if_closed(session)
     lock_session(session.id)
     now = utcnow()
-    count = 0
-    for participation, person in awaiting_reminder(session):
-        queue_message(MessageKind.REMINDER, session, person, participation)
+    awaiting = awaiting_reminder(session)
+    count = queue_messages(MessageKind.REMINDER, session, [(person, part) for part, person in awaiting])
+    for participation, _person in awaiting:
         participation.reminded_at = now
-        count += 1
     db.session.flush()
     if count:
         record(

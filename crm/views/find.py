@@ -24,12 +24,11 @@ from crm.queries.find_people import (
     NO_FACTS,
     SORT_LABELS,
     count_people,
-    find_people_query,
+    find_people_page,
     parse_filters,
     person_row_facts,
-    with_list_loading,
 )
-from crm.queries.pagination import paginate, parse_page_args
+from crm.queries.pagination import parse_page_args
 from crm.services import exports
 from crm.services import saved_searches as saved_service
 from crm.services.errors import InvalidInput
@@ -111,7 +110,7 @@ def index():
     results = None
     facts = {}
     if not errors:
-        results = paginate(with_list_loading(find_people_query(filters)), page, per_page)
+        results = find_people_page(filters, page, per_page)
         facts = person_row_facts([p.id for p in results.items])
     can_invite = INVITE_ENDPOINT in current_app.view_functions and can(current_user, INVITATIONS_SEND)
     return render_template(
