@@ -18,7 +18,7 @@ from crm.queries.duplicates import (
 )
 from crm.services.people import create_person
 from tests.conftest import count_queries
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, SessionFactory
 
 
 @pytest.fixture(autouse=True)
@@ -194,3 +194,33 @@ def test_the_screen_makes_as_many_queries_for_many_pairs_as_for_few(client, logi
     assert "Showing 1 to 43 of 43 results" in page
     assert page.count("Same phone number") == 43
     assert many == few
+
+
+def test_someone_recorded_twice_is_listed_as_soon_as_they_are_added(client, login_as, db):
+    login_as(Role.MANAGER)
+    PersonFactory(first_name="Nadia", last_name="Osei", phone="+447700900131")
+    db.session.commit()
+    assert "Nadia" not in client.get("/people/duplicates").get_data(as_text=True)
+    PersonFactory(first_name="Nadia", last_name="Osei", phone="+447700900131")
+    db.session.commit()
+    page = client.get("/people/duplicates").get_data(as_text=True)
+    assert "Same phone number" in page
+    assert "Showing 1 to 1 of 1 result<" in page
+
+
+def test_every_worker_shares_the_pairs_until_someone_changes(client, login_as, db, monkeypatch):
+    login_as(Role.MANAGER)
+    _make_pairs(2)
+    db.session.commit()
+    first = client.get("/people/duplicates").get_data(as_text=True)
+    assert "Showing 1 to 2 of 2 results" in first
+
+    def not_again():
+        raise AssertionError("the pairs were compared again")
+
+    monkeypatch.setattr(duplicates, "find_duplicate_pairs", not_again)
+    duplicates._cache.clear()  # another worker, which has read nothing yet
+    SessionFactory()  # other data changes: the people, and so their pairs, do not
+    db.session.commit()
+    assert "Showing 1 to 2 of 2 results" in client.get("/people/duplicates").get_data(as_text=True)
+    assert "Showing 1 to 2 of 2 results" in client.get("/people/duplicates?page=1").get_data(as_text=True)

@@ -90,6 +90,13 @@ def cached_report(
     return CachedReport(payload, utcnow())
 
 
+def store_payload(key: str, version: int, payload: dict, started: float) -> None:
+    """Store a payload that is not a report over a period (its key chosen by the caller), with
+    the data version it was computed from and the perf_counter() its computing started at. The
+    caller commits."""
+    _store(key, version, payload, started)
+
+
 def _store(key: str, version: int, payload: dict, started: float) -> None:
     """Insert or replace a cached report, unless a newer one was stored meanwhile."""
     from crm.services.participation import dialect_insert

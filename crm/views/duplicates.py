@@ -33,7 +33,9 @@ STALE = (
 @requires(PEOPLE_MERGE)
 def index():
     page, per_page = parse_page_args(request.args, current_app.config["PER_PAGE"])
-    return render_template("duplicates/index.html", results=duplicates_page(page, per_page), form=EmptyForm())
+    results = duplicates_page(page, per_page)
+    db.session.commit()  # the pairs found, stored for every worker
+    return render_template("duplicates/index.html", results=results, form=EmptyForm())
 
 
 @dataclass
