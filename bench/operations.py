@@ -614,9 +614,9 @@ def _data_changed(ctx: Context) -> None:
 
 @operation("annual dashboard, first view after a change", contains="app-headline--attendances", max_repeat=10)
 def annual_dashboard_after_change(ctx: Context):
-    """The first dashboard after someone saved a register. Figures that were quick to count are
-    counted again in the request; slow ones (REPORT_INLINE_MS) are shown as they were, with their
-    time, while a background thread counts them again (timed separately below)."""
+    """The first dashboard after someone saved a register. Its figures are counted again in the
+    request as far as REPORT_INLINE_MS allows; the others are shown as they were, with their time,
+    while a background thread counts them again (timed separately below)."""
     _data_changed(ctx)
     return lambda: ctx.client.get("/reports/", query_string=report_query(ctx))
 

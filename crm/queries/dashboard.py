@@ -17,7 +17,7 @@ from crm.models import Affiliation, EqualityMonitoring, Organisation, Participat
 from crm.models.enums import AgeBand, Disability, EthnicGroup, Ethnicity, Gender, InvolvementLevel
 from crm.periods import FINANCIAL, Period
 from crm.queries.participation_report import ATTENDED, attended_in, attendees, cached_participation_report
-from crm.queries.report_cache import cached_report
+from crm.queries.report_cache import InlineBudget, cached_report
 
 # Counts of people below this, in breakdowns of equality-monitoring answers, are not shown.
 SMALL_COUNT = 5
@@ -53,12 +53,14 @@ def level_rank(session=Session):
 
 
 def dashboard(period: Period) -> Dashboard:
-    """Everything the dashboard shows for `period` (the caller commits, to keep the cache). Slow
-    figures that have gone stale are shown as they were while they are refreshed."""
+    """Everything the dashboard shows for `period` (the caller commits, to keep the cache). Stale
+    figures that would take the page over REPORT_INLINE_MS to count again are shown as they were
+    while they are refreshed."""
+    budget = InlineBudget()
     parts = (
-        cached_participation_report(period, stale_ok=True),
-        cached_participation_report(period.previous(), stale_ok=True),
-        cached_report("dashboard", period, dashboard_figures, stale_ok=True),
+        cached_participation_report(period, budget=budget),
+        cached_participation_report(period.previous(), budget=budget),
+        cached_report("dashboard", period, dashboard_figures, budget=budget),
     )
     report, previous, figures = parts
     return Dashboard(

@@ -304,12 +304,12 @@ def period_from(year: str | int | None, basis: str | None, *, today=None) -> Per
     return Period.of(int(text), basis, start_month)
 
 
-def cached_participation_report(period: Period, *, stale_ok: bool = False):
+def cached_participation_report(period: Period, *, budget=None):
     """The report from the shared cache (computed when the data changed since), as a CachedReport;
-    `stale_ok` as in crm.queries.report_cache.cached_report."""
+    `budget` as in crm.queries.report_cache.cached_report."""
     from crm.queries.report_cache import cached_report
 
-    return cached_report("participation", period, participation_report, stale_ok=stale_ok)
+    return cached_report("participation", period, participation_report, budget=budget)
 
 
 def report_rows(report: dict) -> list[tuple[str, str, str, object]]:

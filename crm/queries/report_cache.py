@@ -65,26 +65,45 @@ class CachedReport:
     stale: bool = False
 
 
+class InlineBudget:
+    """How long one request may spend counting stale figures again (REPORT_INLINE_MS unless
+    told): a page made of several reports shares one budget, so it stays fast however its
+    figures add up. Figures that would overrun it are shown as they were and refreshed in the
+    background."""
+
+    def __init__(self, ms: float | None = None) -> None:
+        self.left_ms = current_app.config["REPORT_INLINE_MS"] if ms is None else ms
+
+    def allows(self, compute_ms: float) -> bool:
+        return compute_ms < self.left_ms
+
+    def spend(self, ms: float) -> None:
+        self.left_ms -= ms
+
+
 def cached_report(
-    kind: str, period: Period, compute: Callable[[Period], dict], *, stale_ok: bool = False
+    kind: str, period: Period, compute: Callable[[Period], dict], *, budget: InlineBudget | None = None
 ) -> CachedReport:
     """The report `kind` for `period`: from the cache while the data is unchanged, else computed
     and stored. The caller commits (the stored copy is then shared by every request).
 
-    With `stale_ok`, a report that took longer than REPORT_INLINE_MS to compute is not computed
-    again in the request when the data changes: the stored figures come back marked stale while
-    a background refresh computes new ones (for a page that must stay fast at any size)."""
+    With a `budget`, a report whose last count took longer than the budget has left is not
+    counted again in the request when the data changes: the stored figures come back marked
+    stale while a background refresh counts new ones (for a page that must stay fast at any
+    size)."""
     version = current_data_version()
     key = cache_key(kind, period)
     row = db.session.get(ReportCache, key)
     if row is not None and row.data_version == version:
         return CachedReport(row.payload, row.computed_at)
-    if row is not None and stale_ok and (row.compute_ms or 0) >= current_app.config["REPORT_INLINE_MS"]:
+    if row is not None and budget is not None and not budget.allows(row.compute_ms or 0):
         refresh_in_background(kind, period, compute)
         return CachedReport(row.payload, row.computed_at, stale=True)
     started = time.perf_counter()
     payload = compute(period)
     _store(key, version, payload, started)
+    if budget is not None:
+        budget.spend((time.perf_counter() - started) * 1000)
     if row is not None:
         db.session.expire(row)
     return CachedReport(payload, utcnow())
