@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from crm.extensions import db
 from crm.models import Affiliation, Consent, Person, PersonTypeLink, Tag, person_tags
 from crm.models.enums import ConsentPurpose, PersonStatus, PersonType
 from crm.validation import phone_search_forms
@@ -18,17 +19,26 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _caseless(column, word: str):
+    """SQLite's own LIKE ignores the case of A-Z, so a word in plain ASCII needs no lower() (the
+    app's Unicode lower(), called from Python for every row, made searching 100,000 people five
+    times slower); other words, and PostgreSQL, compare lower-cased."""
+    if word.isascii() and db.session.get_bind().dialect.name == "sqlite":
+        return column
+    return func.lower(column)
+
+
 def text_condition(text: str):
-    """People whose names or email contain every typed word, or whose phone contains the typed
-    digits (07… or +44… alike)."""
+    """People whose names or email contain every typed word, whatever its case, or whose phone
+    contains the typed digits (07… or +44… alike)."""
     conditions = []
     for word in text.split():
         like = f"%{escape_like(word.lower())}%"
         conditions.append(
             or_(
-                func.lower(Person.first_name).like(like, escape="\\"),
-                func.lower(Person.last_name).like(like, escape="\\"),
-                func.lower(Person.preferred_name).like(like, escape="\\"),
+                _caseless(Person.first_name, word).like(like, escape="\\"),
+                _caseless(Person.last_name, word).like(like, escape="\\"),
+                _caseless(Person.preferred_name, word).like(like, escape="\\"),
                 Person.email.like(like, escape="\\"),
             )
         )
