@@ -129,6 +129,29 @@ def test_a_confirmation_cannot_be_applied_twice_and_reimporting_adds_nobody(clie
     assert "Nothing to import" in page and "People imported" not in page
 
 
+def test_people_found_by_name_alone_are_listed_apart_for_checking_before_they_are_updated(client, login_as, db):
+    login_as(Role.COORDINATOR)
+    known = PersonFactory(first_name="Aisha", last_name="Khan", email=None, phone=None, postcode=None)
+    by_email = PersonFactory(first_name="Tom", last_name="Price", email="tom@example.org", postcode=None)
+    db.session.commit()
+    data = b"First name,Last name,Email,Postcode\nAisha,Khan,,SS1 1AA\nTom,Price,tom@example.org,SS2 2BB\n"
+
+    preview = check_rows(client, upload(client, data))
+    page = preview.get_data(as_text=True)
+    assert "People to update 1 People to update, found by name only: check them 1" in text(preview)
+    by_name = page[page.index('id="by-name"') : page.index('id="updates"')]
+    assert f"/people/{known.id}" in by_name and "Aisha Khan" in by_name
+    assert f"/people/{by_email.id}" not in by_name
+    assert "Check each is the same person" in by_name
+
+    confirm(client, preview)
+    db.session.expire_all()
+    assert (db.session.get(Person, known.id).postcode, db.session.get(Person, by_email.id).postcode) == (
+        "SS1 1AA",
+        "SS2 2BB",
+    )
+
+
 def test_a_crm_that_changed_since_the_preview_shows_the_new_preview_and_writes_nothing(client, login_as, db):
     login_as(Role.COORDINATOR)
     preview = check_rows(client, upload(client))

@@ -30,7 +30,7 @@ from crm.models import Affiliation, Organisation, Person, PersonTypeLink, Tag, W
 from crm.models.person import person_tags
 from crm.queries.people import contact_consent_ids
 from crm.services.errors import InvalidInput
-from crm.services.people_import_matching import PeopleIndex
+from crm.services.people_import_matching import SAME_NAME, PeopleIndex
 
 NEW = "new"
 UPDATE = "update"
@@ -93,6 +93,16 @@ class PeopleImportPreview:
     @property
     def updates(self) -> list[ImportRow]:
         return self.of(UPDATE)
+
+    @property
+    def updates_by_name_only(self) -> list[ImportRow]:
+        """Updates found by name alone (the row has no email, phone or matching postcode): shown
+        apart, for someone to check that the file means that person."""
+        return [row for row in self.updates if row.match_reason == SAME_NAME]
+
+    @property
+    def updates_by_details(self) -> list[ImportRow]:
+        return [row for row in self.updates if row.match_reason != SAME_NAME]
 
     @property
     def unchanged(self) -> list[ImportRow]:

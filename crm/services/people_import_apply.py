@@ -51,6 +51,20 @@ def people_import_applied(reference: str) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+# The key of the PostgreSQL advisory lock that people imports take ("people" in ASCII).
+_IMPORT_LOCK = 0x70656F706C65
+
+
+def _one_import_at_a_time() -> None:
+    """Make a second confirmation of the same import wait for the first to commit, so that it
+    then finds the reference used instead of adding everyone again. SQLite needs nothing: every
+    transaction here begins IMMEDIATE, holding the database's write lock (crm.database).
+    PostgreSQL reads committed data as each statement starts, so two confirmations could both
+    find the reference unused; a transaction-scoped advisory lock orders them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_advisory_xact_lock(_IMPORT_LOCK)))
+
+
 def _reference_note(reference: str) -> str:
     return f" (confirmation {reference})"
 
@@ -68,6 +82,7 @@ def apply_people_import(
     anything, when a row has problems and `skip_invalid` is not set, or the reference was used."""
     if preview.invalid and not skip_invalid:
         raise InvalidInput(message=invalid_message(preview))
+    _one_import_at_a_time()
     if reference and people_import_applied(reference):
         raise InvalidInput(message=ALREADY_APPLIED)
     now = utcnow()
