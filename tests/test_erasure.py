@@ -306,3 +306,35 @@ def test_an_anonymised_persons_equality_page_has_nothing_to_show_or_record(clien
     )
     assert "nothing about them can be recorded" in response.get_data(as_text=True)
     assert db.session.get(EqualityMonitoring, person.id) is None
+
+
+def test_feedback_signed_with_the_persons_name_is_in_their_export_and_unsigned_by_erasure(db, person):
+    from crm.models import FeedbackResponse
+    from tests.factories import FeedbackFormFactory
+
+    form = FeedbackFormFactory()
+    signed = [
+        FeedbackResponse(form_id=form.id, respondent_name=name, take_away=f"Answer {number}")
+        for number, name in enumerate(
+            ("Marguerite Featherstonehaugh", "  maggie FEATHERSTONEHAUGH. ", "Marguerite", "Jo Featherstonehaugh", None)
+        )
+    ]
+    db.session.add_all(signed)
+    db.session.commit()
+
+    export = {section["table"]: section for section in collect(person).as_json()["sections"]}
+    assert [row["take_away"] for row in export["feedback_responses"]["rows"]] == ["Answer 0", "Answer 1"]
+    assert "signed" in export["feedback_responses"]["title"]
+
+    erase_person(person, UserFactory(role=Role.ADMIN))
+    db.session.commit()
+    db.session.expire_all()
+    # Their full and preferred names are gone from what they signed; the answers stay. A first
+    # name alone, or someone else's name, is not theirs to remove.
+    assert [(r.respondent_name, r.take_away) for r in signed] == [
+        (None, "Answer 0"),
+        (None, "Answer 1"),
+        ("Marguerite", "Answer 2"),
+        ("Jo Featherstonehaugh", "Answer 3"),
+        (None, "Answer 4"),
+    ]

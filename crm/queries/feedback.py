@@ -7,12 +7,14 @@ mean after ÷ mean before − 1: knowledge rated 2.6 before and 3.4 after is "+3
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
 
 from crm.extensions import db
+from crm.matching import name_key
 from crm.models import FeedbackForm, FeedbackRating, FeedbackResponse, FeedbackTopic, Session
 
 
@@ -229,3 +231,27 @@ def year_feedback_summary(start: date, end: date) -> FeedbackResults:
     sessions left out): responses, sessions with any response, and per topic wording the mean
     knowledge before and after and the change. For the participation dashboard."""
     return _results_by_label(and_(Session.date >= start, Session.date <= end, _held()))
+
+
+def responses_signed_by(people: Iterable[tuple[int, str | None, str | None, str | None]]) -> dict[int, list[int]]:
+    """The feedback responses signed with one of these people's names, by person id. `people`
+    gives (id, first name, last name, preferred name). Names are compared as crm.matching does
+    (any case, accents or punctuation), full name or preferred name with the last name: a
+    response names its respondent only in free text, so this is how subject access finds them
+    and erasure removes them."""
+    wanted: dict[str, list[int]] = {}
+    for person_id, first, last, preferred in people:
+        for given in {first, preferred} - {None, ""}:
+            key = name_key(f"{given} {last or ''}")
+            if key:
+                wanted.setdefault(key, []).append(person_id)
+    if not wanted:
+        return {}
+    found: dict[int, list[int]] = {}
+    signed = select(FeedbackResponse.id, FeedbackResponse.respondent_name).where(
+        FeedbackResponse.respondent_name.is_not(None)
+    )
+    for response_id, name in db.session.execute(signed.order_by(FeedbackResponse.id)):
+        for person_id in wanted.get(name_key(name), ()):
+            found.setdefault(person_id, []).append(response_id)
+    return found

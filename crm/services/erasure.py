@@ -3,10 +3,10 @@ counting in the statistics.
 
 What goes: names, contact details, postcode, notes, needs, tags, job titles, equality answers,
 everything they wrote (contribution words, reply notes, children's ages), the emails sent to
-them, and the wording of their consents (all withdrawn). What stays, without the name: the
-participation rows (session, status, role, minutes, creche places), person types, ward and
-organisation links, and the kind and follow-up of each contribution, so that every report's
-totals are the same before and after. docs/data-protection.md explains the choice.
+them, the wording of their consents (all withdrawn), and their name on feedback they signed.
+What stays, without the name: the participation rows (session, status, role, minutes, creche
+places), person types, ward and organisation links, and the kind and follow-up of each
+contribution, so that every report's totals are the same before and after. docs/data-protection.md explains the choice.
 
 Everything is done with set-based UPDATE and DELETE statements over chunks of ids, so
 anonymising 100,000 people for the retention job takes a few hundred statements, not millions.
@@ -24,6 +24,7 @@ from crm.models import (
     AuditEvent,
     Consent,
     Contribution,
+    FeedbackResponse,
     OutboxMessage,
     Participation,
     Person,
@@ -31,6 +32,7 @@ from crm.models import (
 )
 from crm.models.base import utcnow
 from crm.models.enums import AuditAction, MessageStatus, PersonStatus
+from crm.queries.feedback import responses_signed_by
 from crm.services.equality import remove_equality
 from crm.services.errors import InvalidInput
 
@@ -124,6 +126,28 @@ def _anonymise_chunk(ids: list[int], actor_id: int | None, now) -> None:
     )
 
 
+# The models whose rows anonymisation changes with UPDATE statements.
+_WRITTEN = (Person, Consent, Affiliation, Participation, Contribution, OutboxMessage, FeedbackResponse)
+
+
+def _unsign_feedback(ids: list[int]) -> None:
+    """Remove these people's names from the feedback they signed (the answers stay, anonymous).
+    Read before their names go."""
+    people: list = []
+    for chunk in _chunks(ids):
+        people += db.session.execute(
+            select(Person.id, Person.first_name, Person.last_name, Person.preferred_name).where(Person.id.in_(chunk))
+        ).all()
+    signed = sorted({response for found in responses_signed_by(people).values() for response in found})
+    for chunk in _chunks(signed):
+        db.session.execute(
+            update(FeedbackResponse)
+            .where(FeedbackResponse.id.in_(chunk))
+            .values(respondent_name=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def anonymise_people(person_ids: Sequence[int], actor, *, detail: str) -> int:
     """Anonymise these people (those already anonymised are left alone); one ERASE audit row
     each, naming the fields removed. Returns how many were anonymised."""
@@ -138,6 +162,7 @@ def anonymise_people(person_ids: Sequence[int], actor, *, detail: str) -> int:
     db.session.flush()
     now = utcnow()
     actor_id = getattr(actor, "id", None)
+    _unsign_feedback(ids)
     for chunk in _chunks(ids):
         _anonymise_chunk(chunk, actor_id, now)
         db.session.execute(
@@ -157,7 +182,7 @@ def anonymise_people(person_ids: Sequence[int], actor, *, detail: str) -> int:
         )
     # Objects already loaded in this session must not write their old values back.
     for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Person | Consent | Affiliation | Participation | Contribution | OutboxMessage):
+        if isinstance(obj, _WRITTEN):
             db.session.expire(obj)
     return len(ids)
 

@@ -20,10 +20,12 @@ from crm.extensions import db
 from crm.models import AuditEvent, Person, User
 from crm.models.base import utcnow
 from crm.models.enums import AuditAction
+from crm.queries.feedback import responses_signed_by
 from crm.services import audit
 from crm.services.settings import current_settings
 
 PEOPLE = "people"
+FEEDBACK = "feedback_responses"
 
 # Why each kind of data is held, and how long. {period} is the retention period in the settings.
 WHILE_TAKING_PART = (
@@ -93,6 +95,13 @@ PURPOSES: dict[str, tuple[str, str, str]] = {
         "Checked as not duplicates",
         "Other records someone checked and found to be a different person, so they are not offered for merging again.",
         "Kept as long as this record is (ids only).",
+    ),
+    FEEDBACK: (
+        "Session feedback signed with their name",
+        "Feedback forms filled in at the end of a session, which are anonymous unless the respondent gives "
+        "a name: these gave this person's name. Used to learn what sessions changed for the people there.",
+        "Kept while the programme reports on its work. On anonymisation the name is removed from the "
+        "response; the ratings and answers stay, unsigned.",
     ),
     "audit_events": (
         "Record history",
@@ -295,6 +304,10 @@ def collect(person: Person) -> SubjectAccess:
         primary = list(link.table.primary_key.columns)
         rows = _rows(link.table, link.where(person.id), primary)
         sections.append(_section(link.table.name, link.describe(), rows, months))
+    signed = responses_signed_by([(person.id, person.first_name, person.last_name, person.preferred_name)])
+    feedback = db.metadata.tables[FEEDBACK]
+    rows = _rows(feedback, feedback.c.id.in_(signed.get(person.id, [])), [feedback.c.id])
+    sections.append(_section(FEEDBACK, "feedback_responses.respondent_name is the person's name", rows, months))
     sections.append(_section("audit_events", "audit_events.entity_id (people)", _history(person.id), months))
     order = list(PURPOSES)
     sections.sort(key=lambda s: order.index(s.key) if s.key in order else len(order))
