@@ -79,6 +79,8 @@ class Settings:
     postgres_url: str
     repeat: int
     warmup: int
+    # When given, the only operations timed (at every size).
+    operations: tuple[str, ...] = ()
 
     @classmethod
     def from_environment(cls, env=os.environ) -> Settings:
@@ -93,12 +95,18 @@ class Settings:
         if unknown or not names:
             raise SystemExit(f"BENCH_SIZES must list small, large and/or year, not {env.get('BENCH_SIZES')!r}")
         databases = [name.strip() for name in env.get("BENCH_DATABASES", "sqlite,postgresql").split(",")]
+        chosen = tuple(name.strip() for name in env.get("BENCH_OPERATIONS", "").split(";") if name.strip())
+        known_operations = {op.name for op in OPERATIONS}
+        if any(name not in known_operations for name in chosen):
+            wrong = ", ".join(repr(name) for name in chosen if name not in known_operations)
+            raise SystemExit(f"BENCH_OPERATIONS names operations the bench does not have: {wrong}")
         return cls(
             sizes=[known[name] for name in names],
             databases=[name for name in databases if name in ("sqlite", "postgresql")],
             postgres_url=env.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/"),
             repeat=int(env.get("BENCH_REPEAT", 30)),
             warmup=int(env.get("BENCH_WARMUP", 3)),
+            operations=chosen,
         )
 
 
@@ -243,6 +251,8 @@ def run_size(database: str, url: str, size: Size, settings: Settings, log: Calla
     timings = []
     for op in OPERATIONS:
         if size.operations and op.name not in size.operations:
+            continue
+        if settings.operations and op.name not in settings.operations:
             continue
         repeat, warmup = settings.repeat, settings.warmup
         if op.max_repeat:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bench.operations import OPERATIONS, BenchError, Operation, prepare
-from bench.run import Timing, measure, rows_for, table
+from bench.run import Settings, Timing, measure, rows_for, table
 from crm.models import Participation, Person, Session
 from crm.seed import seed
 
@@ -89,3 +89,11 @@ def test_the_table_shows_the_large_to_small_ratio_of_p95():
     assert rows[0]["ratio_p95_large_small"] is None
     assert rows[1]["ratio_p95_large_small"] == 1.5
     assert "1.50" in table(rows)
+
+
+def test_bench_operations_picks_operations_by_name_and_refuses_unknown_ones():
+    chosen = Settings.from_environment({"BENCH_OPERATIONS": "people list, page 1; annual report JSON"})
+    assert chosen.operations == ("people list, page 1", "annual report JSON")
+    assert Settings.from_environment({}).operations == ()
+    with pytest.raises(SystemExit, match="'people lists'"):
+        Settings.from_environment({"BENCH_OPERATIONS": "people lists"})
