@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from crm.extensions import db
-from crm.models import Contribution, Participation, Person, Session
+from crm.models import Contribution, Participation, Session
 from crm.models.enums import ContributionKind, FollowUpStatus, ParticipationStatus
+from crm.queries.people import name_order
 
 ALL = "all"
-
-
-def _by_name():
-    return (func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
 
 
 def session_attendees(session_id: int) -> list[Participation]:
@@ -27,7 +24,7 @@ def session_attendees(session_id: int) -> list[Participation]:
             .join(Participation.person)
             .where(Participation.session_id == session_id, Participation.status == ParticipationStatus.ATTENDED)
             .options(contains_eager(Participation.person), selectinload(Participation.contributions))
-            .order_by(*_by_name())
+            .order_by(*name_order())
         )
     )
 

@@ -39,7 +39,7 @@ from crm.models.enums import (
     TagCategory,
 )
 from crm.queries.pagination import Page, page_items
-from crm.queries.people import has_type, text_condition
+from crm.queries.people import has_type, name_order, text_condition
 
 # The parameter names, in the order a description of a search lists them.
 FILTER_NAMES = (
@@ -448,8 +448,9 @@ _NEED_CONDITIONS: Mapping[str, Any] = {
 }
 
 
-def _by_name():
-    return (func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+def _by_name(filters: Filters | None = None):
+    """Name order (crm.queries.people.name_order), written for a text search when `filters` has one."""
+    return name_order(searching=bool(filters and filters.q and filters.q.strip()))
 
 
 def _history(conditions: list):
@@ -525,7 +526,7 @@ def find_people_query(
     conditions = [*_conditions(filters, today, now), *extra]
     query = select(Person).where(*conditions)
     if filters.sort == "name":
-        return query.order_by(*_by_name())
+        return query.order_by(*_by_name(filters))
     if db.session.get_bind().dialect.name == "sqlite":
         return _correlated_order(query, filters.sort)
     return _grouped_order(query, filters.sort, conditions)
@@ -562,7 +563,7 @@ def find_people_page(filters: Filters, page: int, per_page: int) -> Page:
         return Page(page_items(query, per_page, offset, key=key), page, per_page, total)
 
     never = _never_asked()
-    first = select(Person).where(*conditions, never).order_by(*_by_name())
+    first = select(Person).where(*conditions, never).order_by(*_by_name(filters))
     items = page_items(with_list_loading(first), per_page, offset, key=Person.id)
     if len(items) < per_page and offset + len(items) < total:
         # The page reaches past the people never asked: how many there are is known when this

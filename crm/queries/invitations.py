@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, case, exists, func, select
 from crm.extensions import db
 from crm.models import OutboxMessage, Participation, Person
 from crm.models.enums import MessageKind, ReplyAnswer
+from crm.queries.people import name_order
 
 
 def _emailed(kind: MessageKind = MessageKind.INVITATION):
@@ -42,7 +43,7 @@ def invitation_rows(session_id: int) -> list:
             Participation.session_id == session_id,
             (Participation.invited_at.is_not(None)) | (Participation.reply.is_not(None)),
         )
-        .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+        .order_by(*name_order())
     ).all()
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import Select, func, select
 from crm.extensions import db
 from crm.models import Affiliation, Organisation, Person, Session
 from crm.models.enums import OrganisationType
+from crm.queries.people import name_order
 
 
 def search_organisations(q: str | None = None, *, type: str | None = None) -> Select:
@@ -42,7 +43,7 @@ def organisation_people(organisation_id: int) -> Select:
         select(Person, Affiliation.job_title)
         .join(Affiliation, Affiliation.person_id == Person.id)
         .where(Affiliation.organisation_id == organisation_id)
-        .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+        .order_by(*name_order())
     )
 
 

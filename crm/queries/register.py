@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, load_only
 from crm.extensions import db
 from crm.models import Contribution, Participation, Person, Session
 from crm.models.enums import ParticipationStatus
-from crm.queries.people import escape_like, search_people
+from crm.queries.people import escape_like, name_order, search_people
 
 WALK_IN_RESULTS = 10
 
@@ -38,7 +38,7 @@ def register_rows(session_id: int) -> list:
         )
         .join(Participation, Participation.person_id == Person.id)
         .where(Participation.session_id == session_id)
-        .order_by(func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+        .order_by(*name_order())
     ).all()
 
 
@@ -187,12 +187,7 @@ def walk_in_matches(session_id: int, q: str, limit: int = WALK_IN_RESULTS) -> li
     text = " ".join((q or "").split())
     if not text:
         return []
-    query = (
-        search_people(text)
-        .order_by(None)
-        .order_by(_relevance(text), func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
-        .limit(limit)
-    )
+    query = search_people(text).order_by(None).order_by(_relevance(text), *name_order()).limit(limit)
     people = list(db.session.scalars(query).unique())
     if not people:
         return []
