@@ -78,3 +78,57 @@ def test_a_second_confirmation_of_the_same_import_waits_and_then_changes_nothing
     with app.app_context():
         assert _db.session.scalar(select(func.count()).select_from(Person)) == 2
         _db.session.remove()
+
+
+def test_two_previews_of_the_same_file_confirmed_at_once_add_the_people_once(app, monkeypatch):
+    """Two coordinators (or two tabs) preview the same file and confirm together: each preview has
+    its own reference, so the second must see the first's people before it checks its preview,
+    and is shown the changed preview instead of adding them again."""
+    import crm.views.people_import as view
+    from crm.models.enums import Role
+    from tests.factories import UserFactory
+    from tests.test_people_import_web import check_rows, confirm, upload
+    from tests.test_register_concurrency import signed_in_client
+
+    with app.app_context():
+        tokens = [UserFactory(role=Role.COORDINATOR).session_token for _ in range(2)]
+        _db.session.commit()
+    clients = [signed_in_client(app, token) for token in tokens]
+    previews = [check_rows(client, upload(client, FILE)) for client in clients]
+    assert all(preview.status_code == 200 for preview in previews)
+
+    first_applied, release_first = threading.Event(), threading.Event()
+    real_apply = view.apply_people_import
+
+    def apply_and_hold(*args, **kwargs):
+        result = real_apply(*args, **kwargs)
+        if not first_applied.is_set():  # the first keeps its transaction open until the second has begun
+            first_applied.set()
+            release_first.wait(10)
+        return result
+
+    monkeypatch.setattr(view, "apply_people_import", apply_and_hold)
+    responses: dict[str, object] = {}
+
+    def post(name: str, index: int) -> None:
+        try:
+            responses[name] = confirm(clients[index], previews[index])
+        except Exception as error:  # reported below, so a failing thread fails the test
+            responses[name] = error
+
+    first = threading.Thread(target=post, args=("first", 0))
+    first.start()
+    assert first_applied.wait(10)
+    second = threading.Thread(target=post, args=("second", 1))
+    second.start()
+    second.join(1)  # the second is now waiting for the first (or, wrongly, reading the CRM as it was)
+    release_first.set()
+    first.join(20)
+    second.join(20)
+
+    assert responses["first"].status_code == 200
+    assert responses["second"].status_code == 409
+    assert "changed since" in responses["second"].get_data(as_text=True)
+    with app.app_context():
+        assert _db.session.scalar(select(func.count()).select_from(Person)) == 2
+        _db.session.remove()

@@ -19,7 +19,7 @@ from crm.importers.people_columns import FIELD_BY_KEY
 from crm.importers.people_table import read_grids
 from crm.services.errors import InvalidInput
 from crm.services.people_import import likely_sheet, preview_people_import, table_and_mapping
-from crm.services.people_import_apply import apply_people_import
+from crm.services.people_import_apply import apply_people_import, one_import_at_a_time
 
 
 def _fail(message: str) -> None:
@@ -48,6 +48,7 @@ def import_people_command(file: str, dry_run: bool, skip_invalid: bool, sheet: s
         if sheet is not None and sheet not in grids:
             _fail(f"the workbook has no sheet called {sheet!r} with anything in it: {', '.join(grids)}.")
         table, mapping = table_and_mapping(grids[sheet if sheet is not None else likely_sheet(grids)])
+        one_import_at_a_time()
         preview = preview_people_import(table, mapping, file)
     except (ImportFormatError, InvalidInput) as error:
         _fail(str(error.message if isinstance(error, InvalidInput) else error))
@@ -62,6 +63,8 @@ def import_people_command(file: str, dry_run: bool, skip_invalid: bool, sheet: s
             click.echo(f"Row {row.number}, column {problem.column!r}: {problem.message}", err=True)
     for row in preview.flagged:
         click.echo(f"Row {row.number}: check for a duplicate: {'; '.join(row.warnings)}")
+    for row in preview.updates_by_name_only:
+        click.echo(f"Row {row.number}: found by name only, check this is them: {row.person_name} (id {row.person_id})")
     click.echo(
         f"{len(preview.rows)} rows: {len(preview.new)} new, {len(preview.updates)} to update, "
         f"{len(preview.unchanged)} unchanged, {len(preview.invalid)} invalid."

@@ -55,7 +55,7 @@ def people_import_applied(reference: str) -> bool:
 _IMPORT_LOCK = 0x70656F706C65
 
 
-def _one_import_at_a_time() -> None:
+def one_import_at_a_time() -> None:
     """Make a second confirmation of the same import wait for the first to commit, so that it
     then finds the reference used instead of adding everyone again. SQLite needs nothing: every
     transaction here begins IMMEDIATE, holding the database's write lock (crm.database).
@@ -82,7 +82,7 @@ def apply_people_import(
     anything, when a row has problems and `skip_invalid` is not set, or the reference was used."""
     if preview.invalid and not skip_invalid:
         raise InvalidInput(message=invalid_message(preview))
-    _one_import_at_a_time()
+    one_import_at_a_time()
     if reference and people_import_applied(reference):
         raise InvalidInput(message=ALREADY_APPLIED)
     now = utcnow()

@@ -38,6 +38,7 @@ from crm.services.people_import_apply import (
     ALREADY_APPLIED,
     apply_people_import,
     invalid_message,
+    one_import_at_a_time,
     people_import_applied,
     rejected_rows,
     rejected_rows_csv,
@@ -225,6 +226,7 @@ def confirm():
     payload = unseal(form.upload.data, "confirm") if form.validate_on_submit() else None
     if payload is None:
         return _back_to_upload()
+    one_import_at_a_time()
     if people_import_applied(payload["reference"]):
         flash(ALREADY_APPLIED, "error")
         return redirect(url_for("people.index"))
