@@ -18,6 +18,7 @@ from crm.models import (
     OutboxMessage,
     Participation,
     Person,
+    Session,
     Ward,
     person_tags,
 )
@@ -309,32 +310,67 @@ def test_an_anonymised_persons_equality_page_has_nothing_to_show_or_record(clien
 
 
 def test_feedback_signed_with_the_persons_name_is_in_their_export_and_unsigned_by_erasure(db, person):
-    from crm.models import FeedbackResponse
+    from crm.models import FeedbackRating, FeedbackResponse
     from tests.factories import FeedbackFormFactory
 
-    form = FeedbackFormFactory()
+    session_id = db.session.scalar(select(Participation.session_id).where(Participation.person_id == person.id))
+    theirs = FeedbackFormFactory(session=db.session.get(Session, session_id))
+    elsewhere = FeedbackFormFactory()  # a session they were not at
     signed = [
         FeedbackResponse(form_id=form.id, respondent_name=name, take_away=f"Answer {number}")
-        for number, name in enumerate(
-            ("Marguerite Featherstonehaugh", "  maggie FEATHERSTONEHAUGH. ", "Marguerite", "Jo Featherstonehaugh", None)
+        for number, (form, name) in enumerate(
+            (
+                (theirs, "Marguerite Featherstonehaugh"),
+                (theirs, "  maggie FEATHERSTONEHAUGH. "),
+                (theirs, "Marguerite"),
+                (theirs, "Jo Featherstonehaugh"),
+                (theirs, None),
+                (elsewhere, "Marguerite Featherstonehaugh"),
+            )
         )
     ]
     db.session.add_all(signed)
+    db.session.flush()
+    topic = theirs.topics[0]
+    db.session.add(FeedbackRating(response_id=signed[0].id, topic_id=topic.id, knowledge_before=2, knowledge_after=4))
+    # Someone with no last name: a first name alone is never taken as theirs.
+    sam = PersonFactory(first_name="Sam", last_name="", preferred_name=None)
+    db.session.add(
+        Participation(
+            session_id=session_id,
+            person_id=sam.id,
+            status=ParticipationStatus.ATTENDED,
+            source=ParticipationSource.REGISTER,
+        )
+    )
+    only_first = FeedbackResponse(form_id=theirs.id, respondent_name="Sam", take_away="Sam's answer")
+    db.session.add(only_first)
     db.session.commit()
 
     export = {section["table"]: section for section in collect(person).as_json()["sections"]}
-    assert [row["take_away"] for row in export["feedback_responses"]["rows"]] == ["Answer 0", "Answer 1"]
+    rows = export["feedback_responses"]["rows"]
+    assert [row["take_away"] for row in rows] == ["Answer 0", "Answer 1"]
+    assert rows[0]["session"].startswith(db.session.get(Session, session_id).title)
+    assert rows[0]["ratings"] == [{"topic": topic.label, "knowledge_before": 2, "knowledge_after": 4}]
     assert "signed" in export["feedback_responses"]["title"]
+    sams = {section["table"]: section for section in collect(sam).as_json()["sections"]}
+    assert sams["feedback_responses"]["rows"] == []
 
     erase_person(person, UserFactory(role=Role.ADMIN))
+    erase_person(sam, UserFactory(role=Role.ADMIN))
     db.session.commit()
     db.session.expire_all()
-    # Their full and preferred names are gone from what they signed; the answers stay. A first
-    # name alone, or someone else's name, is not theirs to remove.
+    # Their full and preferred names are gone from what they signed at their session; the answers
+    # stay. A first name alone, someone else's name, or a form for a session they were not at is
+    # not theirs to remove.
     assert [(r.respondent_name, r.take_away) for r in signed] == [
         (None, "Answer 0"),
         (None, "Answer 1"),
         ("Marguerite", "Answer 2"),
         ("Jo Featherstonehaugh", "Answer 3"),
         (None, "Answer 4"),
+        ("Marguerite Featherstonehaugh", "Answer 5"),
     ]
+    assert only_first.respondent_name == "Sam"
+    erased = db.session.scalar(select(AuditEvent.changed_fields).where(AuditEvent.action == AuditAction.ERASE).limit(1))
+    assert "feedback_signatures" in erased

@@ -15,7 +15,10 @@ from sqlalchemy import and_, func, or_, select
 
 from crm.extensions import db
 from crm.matching import name_key
-from crm.models import FeedbackForm, FeedbackRating, FeedbackResponse, FeedbackTopic, Session
+from crm.models import FeedbackForm, FeedbackRating, FeedbackResponse, FeedbackTopic, Participation, Session
+
+# People looked up per statement when matching signed feedback.
+_BATCH = 500
 
 
 def form_for_session(session_id: int) -> FeedbackForm | None:
@@ -234,24 +237,94 @@ def year_feedback_summary(start: date, end: date) -> FeedbackResults:
 
 
 def responses_signed_by(people: Iterable[tuple[int, str | None, str | None, str | None]]) -> dict[int, list[int]]:
-    """The feedback responses signed with one of these people's names, by person id. `people`
-    gives (id, first name, last name, preferred name). Names are compared as crm.matching does
-    (any case, accents or punctuation), full name or preferred name with the last name: a
-    response names its respondent only in free text, so this is how subject access finds them
-    and erasure removes them."""
+    """The feedback responses each of these people signed, by person id: the name given is theirs
+    (first or preferred name with their last name, compared as crm.matching does: any case,
+    accents or punctuation) and the form is for a session they took part in or were invited to.
+    `people` gives (id, first name, last name, preferred name); someone with no last name is never
+    matched, as a first name alone is not enough. A response names its respondent only in free
+    text, so this is how subject access finds them and erasure removes their name."""
     wanted: dict[str, list[int]] = {}
     for person_id, first, last, preferred in people:
+        if not (last or "").strip():
+            continue
         for given in {first, preferred} - {None, ""}:
-            key = name_key(f"{given} {last or ''}")
+            key = name_key(f"{given} {last}")
             if key:
                 wanted.setdefault(key, []).append(person_id)
     if not wanted:
         return {}
-    found: dict[int, list[int]] = {}
-    signed = select(FeedbackResponse.id, FeedbackResponse.respondent_name).where(
-        FeedbackResponse.respondent_name.is_not(None)
+    signed = (
+        select(FeedbackResponse.id, FeedbackResponse.respondent_name, FeedbackForm.session_id)
+        .join(FeedbackForm, FeedbackForm.id == FeedbackResponse.form_id)
+        .where(FeedbackResponse.respondent_name.is_not(None))
+        .order_by(FeedbackResponse.id)
     )
-    for response_id, name in db.session.execute(signed.order_by(FeedbackResponse.id)):
-        for person_id in wanted.get(name_key(name), ()):
+    candidates = [
+        (response_id, session_id, person_id)
+        for response_id, name, session_id in db.session.execute(signed)
+        for person_id in wanted.get(name_key(name), ())
+    ]
+    if not candidates:
+        return {}
+    people_ids = sorted({person_id for _response, _session, person_id in candidates})
+    session_ids = sorted({session_id for _response, session_id, _person in candidates})
+    there: set[tuple[int, int]] = set()
+    for start in range(0, len(people_ids), _BATCH):
+        query = select(Participation.person_id, Participation.session_id).where(
+            Participation.person_id.in_(people_ids[start : start + _BATCH]), Participation.session_id.in_(session_ids)
+        )
+        there.update((person_id, session_id) for person_id, session_id in db.session.execute(query))
+    found: dict[int, list[int]] = {}
+    for response_id, session_id, person_id in candidates:
+        if (person_id, session_id) in there:
             found.setdefault(person_id, []).append(response_id)
     return found
+
+
+def signed_responses(response_ids: list[int]) -> list[dict]:
+    """These responses as plain data for a subject access export: when, the session, the name
+    given, the answers, and each topic's ratings."""
+    if not response_ids:
+        return []
+    responses = db.session.execute(
+        select(
+            FeedbackResponse.id,
+            FeedbackResponse.submitted_at,
+            Session.title,
+            Session.date,
+            FeedbackResponse.respondent_name,
+            FeedbackResponse.take_away,
+            FeedbackResponse.change,
+        )
+        .join(FeedbackForm, FeedbackForm.id == FeedbackResponse.form_id)
+        .join(Session, Session.id == FeedbackForm.session_id)
+        .where(FeedbackResponse.id.in_(response_ids))
+        .order_by(FeedbackResponse.id)
+    ).all()
+    ratings: dict[int, list[dict]] = {}
+    for response_id, topic, before, after in db.session.execute(
+        select(
+            FeedbackRating.response_id,
+            FeedbackTopic.label,
+            FeedbackRating.knowledge_before,
+            FeedbackRating.knowledge_after,
+        )
+        .join(FeedbackTopic, FeedbackTopic.id == FeedbackRating.topic_id)
+        .where(FeedbackRating.response_id.in_(response_ids))
+        .order_by(FeedbackRating.response_id, FeedbackTopic.position)
+    ):
+        ratings.setdefault(response_id, []).append(
+            {"topic": topic, "knowledge_before": before, "knowledge_after": after}
+        )
+    return [
+        {
+            "id": row.id,
+            "submitted_at": row.submitted_at.isoformat(),
+            "session": f"{row.title} {row.date.isoformat()}",
+            "respondent_name": row.respondent_name,
+            "take_away": row.take_away,
+            "change": row.change,
+            "ratings": ratings.get(row.id, []),
+        }
+        for row in responses
+    ]

@@ -74,7 +74,17 @@ HANDLED = {
 }
 # The field names the audit row lists (names only, never values).
 AUDITED_FIELDS = sorted(
-    [*PERSON_VALUES, "tags", "equality", "consents", "job_titles", "contributions", "replies", "emails"]
+    [
+        *PERSON_VALUES,
+        "tags",
+        "equality",
+        "consents",
+        "job_titles",
+        "contributions",
+        "replies",
+        "emails",
+        "feedback_signatures",
+    ]
 )
 
 

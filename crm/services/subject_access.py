@@ -20,7 +20,7 @@ from crm.extensions import db
 from crm.models import AuditEvent, Person, User
 from crm.models.base import utcnow
 from crm.models.enums import AuditAction
-from crm.queries.feedback import responses_signed_by
+from crm.queries.feedback import responses_signed_by, signed_responses
 from crm.services import audit
 from crm.services.settings import current_settings
 
@@ -99,7 +99,8 @@ PURPOSES: dict[str, tuple[str, str, str]] = {
     FEEDBACK: (
         "Session feedback signed with their name",
         "Feedback forms filled in at the end of a session, which are anonymous unless the respondent gives "
-        "a name: these gave this person's name. Used to learn what sessions changed for the people there.",
+        "a name: these gave this person's name, at sessions they took part in. Used to learn what sessions "
+        "changed for the people there.",
         "Kept while the programme reports on its work. On anonymisation the name is removed from the "
         "response; the ratings and answers stay, unsigned.",
     ),
@@ -305,9 +306,9 @@ def collect(person: Person) -> SubjectAccess:
         rows = _rows(link.table, link.where(person.id), primary)
         sections.append(_section(link.table.name, link.describe(), rows, months))
     signed = responses_signed_by([(person.id, person.first_name, person.last_name, person.preferred_name)])
-    feedback = db.metadata.tables[FEEDBACK]
-    rows = _rows(feedback, feedback.c.id.in_(signed.get(person.id, [])), [feedback.c.id])
-    sections.append(_section(FEEDBACK, "feedback_responses.respondent_name is the person's name", rows, months))
+    rows = signed_responses(signed.get(person.id, []))
+    linked_by = "feedback_responses.respondent_name is the person's name, on a form for a session they took part in"
+    sections.append(_section(FEEDBACK, linked_by, rows, months))
     sections.append(_section("audit_events", "audit_events.entity_id (people)", _history(person.id), months))
     order = list(PURPOSES)
     sections.sort(key=lambda s: order.index(s.key) if s.key in order else len(order))
