@@ -61,3 +61,30 @@ def test_a_coordinator_imports_people_leaving_out_the_rows_with_problems(page, s
 def test_the_import_works_on_a_phone(phone_page, sign_in, assert_accessible, shots):
     sign_in(phone_page, Role.COORDINATOR)
     _upload_and_check(phone_page, assert_accessible, shots, "phone")
+
+
+def test_people_found_by_name_only_are_shown_apart_to_check(
+    page, sign_in, assert_accessible, shots, live_app, tmp_path
+):
+    from crm.extensions import db
+    from crm.services.people import create_person
+
+    with live_app.app_context():
+        create_person({"first_name": "Ngozi", "last_name": "Okonkwo-Bell", "person_types": ["parent_carer"]}, None)
+        db.session.commit()
+    names = tmp_path / "names from a paper sign-in sheet.csv"
+    names.write_text("First name,Last name,Postcode\nNgozi,Okonkwo-Bell,SS1 1AA\n", encoding="utf-8")
+
+    sign_in(page, Role.COORDINATOR)
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="People", exact=True).click()
+    page.get_by_role("link", name="Import people").click()
+    page.get_by_label("Spreadsheet of people").set_input_files(str(names))
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_role("button", name="Check the rows").click()
+
+    section = page.get_by_role("heading", name="People to update, found by name only (1)")
+    expect(section).to_be_visible()
+    expect(page.get_by_text("Check each is the same person")).to_be_visible()
+    expect(page.get_by_role("link", name="Ngozi Okonkwo-Bell")).to_be_visible()
+    page.screenshot(path=str(shots / "people-import-by-name-only.png"), full_page=True)
+    assert_accessible(page, "the people import preview with rows found by name only")
