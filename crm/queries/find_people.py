@@ -373,12 +373,13 @@ def _attendance_count(*conditions, status: ParticipationStatus = ParticipationSt
     return counted.scalar_subquery()
 
 
-def _conditions(filters: Filters, today: dt.date, now: dt.datetime) -> list:
+def _conditions(filters: Filters, today: dt.date, now: dt.datetime, *, counting: bool = False) -> list:
+    """The filters as conditions on Person; `counting` when they only count (see has_type)."""
     conditions: list = []
     if filters.q and filters.q.strip():
         conditions.append(text_condition(filters.q.strip()))
     if filters.types:
-        conditions.append(has_type(filters.types))
+        conditions.append(has_type(filters.types, counting=counting))
     if filters.tags:
         tag_ids = [tag.id for tag in filters.tags]
         tagged = select(person_tags.c.person_id).where(person_tags.c.tag_id.in_(tag_ids))
@@ -553,7 +554,7 @@ def find_people_page(filters: Filters, page: int, per_page: int) -> Page:
     now = dt.datetime.now(dt.UTC)
     today = dt.date.today()
     conditions = _conditions(filters, today, now)
-    total = db.session.scalar(select(func.count()).select_from(Person).where(*conditions)) or 0
+    total = count_people(filters, today=today, now=now)
     page = min(page, max(1, math.ceil(total / per_page)))
     offset = (page - 1) * per_page
     if filters.sort != "fair":
@@ -585,11 +586,11 @@ def _asked_in_order(conditions: list, asked) -> Select:
     return _grouped_order(query, "fair", [*conditions, asked])
 
 
-def count_people(filters: Filters) -> int:
+def count_people(filters: Filters, *, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """How many people match: one COUNT, without the sort."""
-    now = dt.datetime.now(dt.UTC)
-    query = select(func.count()).select_from(Person).where(*_conditions(filters, dt.date.today(), now))
-    return db.session.scalar(query) or 0
+    now = now or dt.datetime.now(dt.UTC)
+    conditions = _conditions(filters, today or dt.date.today(), now, counting=True)
+    return db.session.scalar(select(func.count()).select_from(Person).where(*conditions)) or 0
 
 
 def with_list_loading(query: Select) -> Select:

@@ -61,10 +61,14 @@ def name_order(*, searching: bool = False) -> tuple:
     return (last, first, Person.id)
 
 
-def has_type(types: list) -> Any:
-    """The person has one of these types. A correlated EXISTS (one primary-key probe per person),
-    so a list in name order can walk the name index and stop at its page, where an IN list of
-    the type's people would have to sort every one of them first."""
+def has_type(types: list, *, counting: bool = False) -> Any:
+    """The person has one of these types. For a page, a correlated EXISTS (one primary-key probe
+    per person), so a list in name order can walk the name index and stop at its page, where an
+    IN list of the type's people would have to sort every one of them first. For a count
+    (`counting`), that IN list: SQLite reads the type's people from its index once instead of
+    probing for each of everyone (the count of 100,000 people about halves)."""
+    if counting:
+        return Person.id.in_(select(PersonTypeLink.person_id).where(PersonTypeLink.type.in_(types)))
     return exists().where(PersonTypeLink.person_id == Person.id, PersonTypeLink.type.in_(types)).correlate(Person)
 
 
