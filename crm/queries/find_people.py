@@ -374,12 +374,13 @@ def _attendance_count(*conditions, status: ParticipationStatus = ParticipationSt
 
 
 def _conditions(filters: Filters, today: dt.date, now: dt.datetime, *, counting: bool = False) -> list:
-    """The filters as conditions on Person; `counting` when they only count (see has_type)."""
+    """The filters as conditions on Person; `counting` when they only count (see has_type: the
+    type's people are read as a list unless a ward is chosen, whose index narrows them first)."""
     conditions: list = []
     if filters.q and filters.q.strip():
         conditions.append(text_condition(filters.q.strip()))
     if filters.types:
-        conditions.append(has_type(filters.types, counting=counting))
+        conditions.append(has_type(filters.types, counting=counting and not filters.wards))
     if filters.tags:
         tag_ids = [tag.id for tag in filters.tags]
         tagged = select(person_tags.c.person_id).where(person_tags.c.tag_id.in_(tag_ids))
