@@ -490,6 +490,10 @@ def test_participation_history_filters_and_sorts_match_the_find_people_screen(ap
     assert names("sort=recent&type=parent_champion") == ["Amy", "Eve"]
     page = api.get("/api/v1/people?sort=fair&per_page=3&page=2").get_json()
     assert (page["total"], [p["first_name"] for p in page["items"]]) == (8, ["Gus", "Cara", "Ben"])
+    last = api.get("/api/v1/people?sort=fair&per_page=3&page=3").get_json()
+    assert [p["first_name"] for p in last["items"]] == ["Eve", "Amy"]
+    beyond = api.get("/api/v1/people?sort=fair&per_page=3&page=4").get_json()
+    assert (beyond["page"], beyond["total"], beyond["items"]) == (4, 8, [])
     assert people.amy.id in {
         p["id"] for p in api.get("/api/v1/people?consent=contact&needs=creche").get_json()["items"]
     }

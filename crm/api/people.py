@@ -29,11 +29,11 @@ from crm.permissions import PEOPLE_CREATE, PEOPLE_EDIT, PEOPLE_VIEW, requires
 from crm.queries.api_filters import (
     FILTER_NAMES,
     parse_people_filters,
-    people_query,
     person_for_api,
     tags_named,
+    with_api_loading,
 )
-from crm.queries.pagination import paginate
+from crm.queries.find_people import find_people_page
 from crm.queries.people import contact_consent_ids
 from crm.services import people as people_service
 from crm.services.merge import survivor_of
@@ -78,7 +78,8 @@ AFFILIATION_KINDS = {"organisation_id": "int", "job_title": "text_or_null"}
 def list_people():
     args = query_args(FILTER_NAMES)
     page_number, per_page = page_args(args)
-    page = paginate(people_query(parse_people_filters(args)), page_number, per_page, clamp=False)
+    filters = parse_people_filters(args)
+    page = find_people_page(filters, page_number, per_page, clamp=False, loading=with_api_loading)
     consenting = contact_consent_ids([person.id for person in page.items])
     return page_json(page, [person_json(p, p.id in consenting) for p in page.items])
 

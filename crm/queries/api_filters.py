@@ -8,14 +8,13 @@ from sqlalchemy.orm import raiseload, selectinload
 
 from crm.extensions import db
 from crm.models import Affiliation, Person
-from crm.queries.find_people import FILTER_NAMES, NEEDS, Filters, find_people_query, parse_filters, tags_named
+from crm.queries.find_people import FILTER_NAMES, NEEDS, Filters, parse_filters, tags_named
 from crm.services.errors import InvalidInput
 
 __all__ = [
     "FILTER_NAMES",
     "NEEDS",
     "parse_people_filters",
-    "people_query",
     "person_for_api",
     "tags_named",
     "with_api_loading",
@@ -37,11 +36,6 @@ def with_api_loading(query: Select) -> Select:
         selectinload(Person.tags),
         selectinload(Person.affiliations).options(raiseload(Affiliation.organisation)),
     )
-
-
-def people_query(filters: Filters) -> Select:
-    """One SELECT for the people matching every filter, ordered for `filters.sort`."""
-    return with_api_loading(find_people_query(filters))
 
 
 def person_for_api(person_id: int) -> Person | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -544,9 +544,18 @@ def _never_asked():
     return and_(~invited.correlate(Person), ~attended)
 
 
-def find_people_page(filters: Filters, page: int, per_page: int) -> Page:
+def find_people_page(
+    filters: Filters,
+    page: int,
+    per_page: int,
+    *,
+    clamp: bool = True,
+    loading: Callable[[Select], Select] | None = None,
+) -> Page:
     """One page of `find_people_query`'s people (with what the results table shows), and how
-    many match; a page past the end shows the last page.
+    many match. A page past the end shows the last page (`clamp`, as pagination.paginate);
+    `loading` says what to load with each person (by default what the results table shows;
+    the API loads what its JSON needs).
 
     Fair spread lists the people never asked first, by name, then everyone else by when they
     were last asked. Working out when someone was last asked reads all their participations,
@@ -555,18 +564,20 @@ def find_people_page(filters: Filters, page: int, per_page: int) -> Page:
     now = dt.datetime.now(dt.UTC)
     today = dt.date.today()
     conditions = _conditions(filters, today, now)
+    load = loading or with_list_loading
     total = count_people(filters, today=today, now=now)
-    page = min(page, max(1, math.ceil(total / per_page)))
+    if clamp:
+        page = min(page, max(1, math.ceil(total / per_page)))
     offset = (page - 1) * per_page
     if filters.sort != "fair":
-        query = with_list_loading(find_people_query(filters, today=today, now=now))
+        query = load(find_people_query(filters, today=today, now=now))
         # Sorted by name, the page's ids come from a walk along the name index.
         key = Person.id if filters.sort == "name" else None
         return Page(page_items(query, per_page, offset, key=key), page, per_page, total)
 
     never = _never_asked()
     first = select(Person).where(*conditions, never).order_by(*_by_name(filters))
-    items = page_items(with_list_loading(first), per_page, offset, key=Person.id)
+    items = page_items(load(first), per_page, offset, key=Person.id)
     if len(items) < per_page and offset + len(items) < total:
         # The page reaches past the people never asked: how many there are is known when this
         # page holds the last of them, and otherwise counted.
@@ -575,7 +586,7 @@ def find_people_page(filters: Filters, page: int, per_page: int) -> Page:
         else:
             never_asked = db.session.scalar(select(func.count()).select_from(Person).where(*conditions, never)) or 0
         rest = _asked_in_order(conditions, ~never)
-        items += page_items(with_list_loading(rest), per_page - len(items), max(0, offset - never_asked))
+        items += page_items(load(rest), per_page - len(items), max(0, offset - never_asked))
     return Page(items, page, per_page, total)
 
 
