@@ -11,22 +11,23 @@ from crm.queries.people import name_order
 
 
 def search_organisations(q: str | None = None, *, type: str | None = None) -> Select:
-    """Rows of (Organisation, people, sessions) by name; people are counted with GROUP BY."""
+    """Rows of (Organisation, people, sessions) by name. Both counts are correlated subqueries
+    (one index range each), so paging by the organisation's id (`paginate(..., key=)`) counts
+    for the page's organisations only, not for every affiliation in the database."""
+    people = (
+        select(func.count())
+        .select_from(Affiliation)
+        .where(Affiliation.organisation_id == Organisation.id)
+        .correlate(Organisation)
+        .scalar_subquery()
+    )
     sessions = (
         select(func.count(Session.id))
         .where(Session.organiser_organisation_id == Organisation.id)
         .correlate(Organisation)
         .scalar_subquery()
     )
-    query = (
-        select(
-            Organisation,
-            func.count(func.distinct(Affiliation.person_id)).label("people"),
-            sessions.label("sessions"),
-        )
-        .outerjoin(Affiliation, Affiliation.organisation_id == Organisation.id)
-        .group_by(Organisation.id)
-    )
+    query = select(Organisation, people.label("people"), sessions.label("sessions"))
     text = (q or "").strip().lower()
     if text:
         for word in text.split():

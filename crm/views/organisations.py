@@ -22,7 +22,7 @@ bp = Blueprint("organisations", __name__, url_prefix="/organisations")
 def index():
     page, per_page = parse_page_args(request.args, current_app.config["PER_PAGE"])
     query = search_organisations(request.args.get("q"), type=request.args.get("type") or None)
-    results = paginate(query, page, per_page, scalars=False)
+    results = paginate(query, page, per_page, scalars=False, key=Organisation.id)
     return render_template("organisations/index.html", results=results, organisation_types=OrganisationType)
 
 
