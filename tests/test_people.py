@@ -175,6 +175,28 @@ def test_search_finds_people_by_name_email_or_phone(people_search, client, login
     assert "No people match" in page
 
 
+def test_search_looks_in_each_name_and_the_email_but_never_across_two(people_search, client, login_as, db):
+    login_as(Role.CHAMPION)
+    PersonFactory(first_name="Ann", last_name="Smith", preferred_name="Nan", email="a.smith@example.org")
+    PersonFactory(first_name="Jo", last_name="Ng", preferred_name=None, email=None)
+    db.session.commit()
+
+    def found(query: str) -> set[str]:
+        page = people_search(query).get_data(as_text=True)
+        return {name for name in ("Ann Smith", "Jo Ng") if name in page}
+
+    assert found("smith") == {"Ann Smith"}  # last name, and email
+    assert found("ann SMITH") == {"Ann Smith"}  # every word, each in its own part
+    assert found("nan") == {"Ann Smith"}  # the preferred name
+    assert found("a.smith@EXAMPLE") == {"Ann Smith"}  # the email
+    assert found("jo") == {"Jo Ng"}  # a word too short for PostgreSQL's trigram index
+    assert found("ng") == {"Jo Ng"}
+    # Parts sit side by side in the text PostgreSQL indexes; a word spanning two matches nothing.
+    assert found("nsmith") == set()
+    assert found("ngjo") == set()
+    assert found("smitha") == set()
+
+
 def test_people_list_filters_and_paginates(client, login_as, db):
     login_as(Role.CHAMPION)
     for number in range(30):

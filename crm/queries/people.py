@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from crm.extensions import db
 from crm.models import Affiliation, Consent, Person, PersonTypeLink, Tag, person_tags
 from crm.models.enums import ConsentPurpose, PersonStatus, PersonType
+from crm.models.person import person_search_text
 from crm.validation import phone_search_forms
 
 
@@ -22,27 +23,31 @@ def escape_like(text: str) -> str:
 def _caseless(column, word: str):
     """SQLite's own LIKE ignores the case of A-Z, so a word in plain ASCII needs no lower() (the
     app's Unicode lower(), called from Python for every row, made searching 100,000 people five
-    times slower); other words, and PostgreSQL, compare lower-cased."""
-    if word.isascii() and db.session.get_bind().dialect.name == "sqlite":
+    times slower); other words compare lower-cased."""
+    if word.isascii():
         return column
     return func.lower(column)
+
+
+def _word_condition(word: str, dialect: str):
+    """The person's names or email contain `word`, whatever its case. On PostgreSQL a word of
+    three or more characters is looked up in the trigram index of person_search_text (a shorter
+    one has no trigram to look up, and is compared column by column as on SQLite)."""
+    like = f"%{escape_like(word.lower())}%"
+    if dialect == "postgresql" and len(word) >= 3:
+        return person_search_text().like(like, escape="\\")
+    if dialect == "sqlite":
+        names = [_caseless(column, word) for column in (Person.first_name, Person.last_name, Person.preferred_name)]
+    else:
+        names = [func.lower(column) for column in (Person.first_name, Person.last_name, Person.preferred_name)]
+    return or_(*(name.like(like, escape="\\") for name in names), Person.email.like(like, escape="\\"))
 
 
 def text_condition(text: str):
     """People whose names or email contain every typed word, whatever its case, or whose phone
     contains the typed digits (07… or +44… alike)."""
-    conditions = []
-    for word in text.split():
-        like = f"%{escape_like(word.lower())}%"
-        conditions.append(
-            or_(
-                _caseless(Person.first_name, word).like(like, escape="\\"),
-                _caseless(Person.last_name, word).like(like, escape="\\"),
-                _caseless(Person.preferred_name, word).like(like, escape="\\"),
-                Person.email.like(like, escape="\\"),
-            )
-        )
-    match = and_(*conditions)
+    dialect = db.session.get_bind().dialect.name
+    match = and_(*(_word_condition(word, dialect) for word in text.split()))
     phone_forms = phone_search_forms(text)
     if phone_forms:
         match = or_(match, *(Person.phone.like(f"%{form}%") for form in phone_forms))
