@@ -16,8 +16,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     func,
     literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -157,9 +159,12 @@ Index(
 
 class PersonTypeLink(db.Model):
     __tablename__ = "person_types"
+    # Everyone of a type, in id order, from the index alone: counting the people of a type (and
+    # matching them to other lists of people by id) reads no table rows.
+    __table_args__ = (Index("ix_person_types_type_person_id", "type", "person_id"),)
 
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
-    type: Mapped[PersonType] = mapped_column(enum_type(PersonType), primary_key=True, index=True)
+    type: Mapped[PersonType] = mapped_column(enum_type(PersonType), primary_key=True)
 
 
 class Affiliation(TimestampMixin, db.Model):
@@ -179,7 +184,17 @@ class Consent(db.Model):
     """One purpose a person agreed to, how and in what words; withdrawal ends it."""
 
     __tablename__ = "consents"
-    __table_args__ = (Index("ix_consents_person_id_purpose_withdrawn_at", "person_id", "purpose", "withdrawn_at"),)
+    __table_args__ = (
+        Index("ix_consents_person_id_purpose_withdrawn_at", "person_id", "purpose", "withdrawn_at"),
+        # The people who may be contacted now, in id order: find people's most used filter reads
+        # this small index instead of every consent.
+        Index(
+            "ix_consents_contact_person_id",
+            "person_id",
+            postgresql_where=text("purpose = 'contact' AND withdrawn_at IS NULL"),
+            sqlite_where=text("purpose = 'contact' AND withdrawn_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -198,6 +213,13 @@ class Consent(db.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+
+def may_contact_now() -> ColumnElement[bool]:
+    """Conditions on Consent: a current consent to contact. The purpose is written into the SQL,
+    not sent as a parameter, so that both databases see it is the partial index's condition
+    (ix_consents_contact_person_id) and use that index."""
+    return and_(Consent.purpose == literal_column(f"'{ConsentPurpose.CONTACT.value}'"), Consent.withdrawn_at.is_(None))
 
 
 class EqualityMonitoring(db.Model):

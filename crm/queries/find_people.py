@@ -31,13 +31,13 @@ from crm.models import (
     person_tags,
 )
 from crm.models.enums import (
-    ConsentPurpose,
     InvolvementLevel,
     ParticipationStatus,
     PersonStatus,
     PersonType,
     TagCategory,
 )
+from crm.models.person import may_contact_now
 from crm.queries.pagination import Page, page_items
 from crm.queries.people import has_type, name_order, text_condition
 
@@ -398,13 +398,7 @@ def _conditions(filters: Filters, today: dt.date, now: dt.datetime, *, counting:
     if filters.status:
         conditions.append(Person.status == PersonStatus(filters.status))
     if filters.consent_contact:
-        conditions.append(
-            exists().where(
-                Consent.person_id == Person.id,
-                Consent.purpose == ConsentPurpose.CONTACT,
-                Consent.withdrawn_at.is_(None),
-            )
-        )
+        conditions.append(exists().where(Consent.person_id == Person.id, may_contact_now()))
     for need in filters.needs:
         conditions.append(_NEED_CONDITIONS[need]())
 
@@ -691,14 +685,7 @@ def export_people_rows(filters: Filters, *, today: dt.date | None = None) -> lis
     not_erased = Person.erased_at.is_(None)
     matching_ids = select(Person.id).where(*_conditions(filters, today, now), not_erased)
     may_contact = (
-        exists()
-        .where(
-            Consent.person_id == Person.id,
-            Consent.purpose == ConsentPurpose.CONTACT,
-            Consent.withdrawn_at.is_(None),
-        )
-        .correlate(Person)
-        .label("may_contact")
+        exists().where(Consent.person_id == Person.id, may_contact_now()).correlate(Person).label("may_contact")
     )
     people = db.session.execute(
         find_people_query(filters, today=today, now=now, extra=[not_erased]).with_only_columns(

@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import Affiliation, Consent, Person, PersonTypeLink, Tag, person_tags
-from crm.models.enums import ConsentPurpose, PersonStatus, PersonType
-from crm.models.person import person_search_text
+from crm.models.enums import PersonStatus, PersonType
+from crm.models.person import may_contact_now, person_search_text
 from crm.validation import phone_search_forms
 
 
@@ -109,13 +109,7 @@ def search_people(
             Person.id.in_(select(person_tags.c.person_id).where(person_tags.c.tag_id.in_([t.id for t in tags])))
         )
     if consent_contact:
-        query = query.where(
-            Person.id.in_(
-                select(Consent.person_id).where(
-                    Consent.purpose == ConsentPurpose.CONTACT, Consent.withdrawn_at.is_(None)
-                )
-            )
-        )
+        query = query.where(Person.id.in_(select(Consent.person_id).where(may_contact_now())))
     return query.order_by(*name_order(searching=bool(text)))
 
 
@@ -140,8 +134,7 @@ def contact_consent_ids(person_ids: list[int]) -> set[int]:
         db.session.scalars(
             select(Consent.person_id).where(
                 Consent.person_id.in_(person_ids),
-                Consent.purpose == ConsentPurpose.CONTACT,
-                Consent.withdrawn_at.is_(None),
+                may_contact_now(),
             )
         )
     )
