@@ -56,8 +56,9 @@ $(VENV)/.installed-load: pyproject.toml $(VENV)/.installed-dev
 load: $(VENV)/.installed-load ## Load test: gunicorn (4 workers) on PostgreSQL and SQLite under locust for 60 s, then two servers sharing one database (LOAD_SECONDS, LOAD_USERS…: see load/run.py)
 	$(BIN)/python -m load.run
 
-lint: $(VENV)/.installed-dev ## Check style with ruff
-	$(BIN)/ruff check crm tests migrations load gunicorn.conf.py
+lint: $(VENV)/.installed-dev ## Check style and formatting with ruff
+	$(BIN)/ruff check crm tests migrations load bench gunicorn.conf.py
+	$(BIN)/ruff format --check crm tests migrations load bench gunicorn.conf.py
 
 include assets/assets.mk
 

@@ -289,7 +289,10 @@ def main() -> int:
     failed = [
         r["database"]
         for r in results
-        if r["failures"] or r["server_errors"] or r["database_is_locked"] or r.get("lost_writes", 1)
+        if r["failures"]
+        or r["server_errors"]
+        or r["database_is_locked"]
+        or r.get("lost_writes", 1)
         or not r.get("register_saves")
     ]
     pair = 0

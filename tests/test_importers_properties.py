@@ -46,7 +46,7 @@ awkward_text = st.one_of(
             "Siân O'Brien",
             "Łucja Wiśniewska",
             "محمد علي",
-            "=HYPERLINK(\"x\")",
+            '=HYPERLINK("x")',
             '"quoted, with comma"',
             "line\nbreak",
             "jo@example.com",
@@ -161,7 +161,7 @@ def test_people_spreadsheets_give_a_table_or_a_clear_error(data, filename):
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"\xff\xfe", b"\x00" * 10, b"PK\x03\x04", b"Name,Email\r\n\"unclosed,x\r\n", b"\xef\xbb\xbf"],
+    [b"", b"\xff\xfe", b"\x00" * 10, b"PK\x03\x04", b'Name,Email\r\n"unclosed,x\r\n', b"\xef\xbb\xbf"],
 )
 def test_known_awkward_files(data):
     for fmt in ["auto", *FORMATS]:

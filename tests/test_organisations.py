@@ -113,6 +113,23 @@ def test_list_counts_affiliated_people_per_organisation(client, login_as, db):
     assert people_counts(page) == {"Borough Council": 3, "Health Visiting Team": 1, "Quiet Charity": 0}
 
 
+def test_list_counts_the_sessions_each_organisation_organised_on_every_page(client, login_as, db):
+    organisations = [OrganisationFactory(name=f"Partner {n:02d}") for n in range(30)]
+    for n, organisation in enumerate(organisations):
+        for _ in range(n % 4):
+            SessionFactory(organiser_organisation_id=organisation.id)
+    affiliate(db, organisations[27], PersonFactory(), PersonFactory())
+    login_as(Role.CHAMPION)
+    rows = {}
+    for number in (1, 2):
+        page = client.get("/organisations/", query_string={"page": number}).get_data(as_text=True)
+        rows |= dict(re.findall(r'/organisations/\d+">([^<]+)</a>.*?data-people-count>\d+<.*?>(\d+)</td>', page, re.S))
+    assert rows == {f"Partner {n:02d}": str(n % 4) for n in range(30)}
+    assert (
+        people_counts(client.get("/organisations/", query_string={"page": 2}).get_data(as_text=True))["Partner 27"] == 2
+    )
+
+
 def test_list_searches_by_name_and_filters_by_type(client, login_as, db):
     OrganisationFactory(name="Southend Borough Council", type=OrganisationType.COUNCIL)
     OrganisationFactory(name="Essex County Council", type=OrganisationType.COUNCIL)

@@ -26,3 +26,30 @@ def shown(page: int, total: int, per_page: int = 25) -> list:
 )
 def test_the_pager_shows_the_ends_and_the_pages_around_this_one(page, total, expected):
     assert shown(page, total) == expected
+
+
+def test_the_pager_follows_its_rule_for_every_small_list():
+    """The rule, written the plain way: every page within `edge` of either end or within `around`
+    of this one, with a gap (None) wherever numbers are skipped."""
+
+    def by_rule(page: int, pages: int, edge: int, around: int) -> list:
+        numbers = [n for n in range(1, pages + 1) if n <= edge or n > pages - edge or abs(n - page) <= around]
+        shown: list = []
+        for number in numbers:
+            if shown and number - shown[-1] > 1:
+                shown.append(None)
+            shown.append(number)
+        return shown
+
+    for total in range(0, 130):
+        pages = Page(items=[], page=1, per_page=10, total=total).pages
+        for page in range(1, pages + 2):
+            for edge in (0, 1, 2):
+                for around in (0, 1, 2, 3):
+                    pager = Page(items=[], page=page, per_page=10, total=total)
+                    assert list(pager.iter_pages(edge, around)) == by_rule(page, pages, edge, around), (
+                        total,
+                        page,
+                        edge,
+                        around,
+                    )

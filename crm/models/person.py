@@ -180,6 +180,10 @@ class Affiliation(TimestampMixin, db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="affiliations", lazy="joined")
 
 
+# A current consent to contact, as the partial index on consents says it (and may_contact_now()).
+CONTACT_NOW = f"purpose = '{ConsentPurpose.CONTACT.value}' AND withdrawn_at IS NULL"
+
+
 class Consent(db.Model):
     """One purpose a person agreed to, how and in what words; withdrawal ends it."""
 
@@ -191,8 +195,8 @@ class Consent(db.Model):
         Index(
             "ix_consents_contact_person_id",
             "person_id",
-            postgresql_where=text("purpose = 'contact' AND withdrawn_at IS NULL"),
-            sqlite_where=text("purpose = 'contact' AND withdrawn_at IS NULL"),
+            postgresql_where=text(CONTACT_NOW),
+            sqlite_where=text(CONTACT_NOW),
         ),
     )
 

@@ -725,7 +725,7 @@ def export_people_rows(filters: Filters, *, today: dt.date | None = None) -> lis
             bool(needs_step_free),
             interpreter_language,
             other_needs,
-            bool(may_contact_now),
+            bool(contactable),
             tuple(types.get(person_id, ())),
             facts.get(person_id, NO_FACTS),
         )
@@ -741,6 +741,6 @@ def export_people_rows(filters: Filters, *, today: dt.date | None = None) -> lis
             needs_step_free,
             interpreter_language,
             other_needs,
-            may_contact_now,
+            contactable,
         ) in people
     ]

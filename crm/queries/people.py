@@ -20,10 +20,10 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _caseless(column, word: str):
-    """SQLite's own LIKE ignores the case of A-Z, so a word in plain ASCII needs no lower() (the
-    app's Unicode lower(), called from Python for every row, made searching 100,000 people five
-    times slower); other words compare lower-cased."""
+def _sqlite_caseless(column, word: str):
+    """For SQLite only: its own LIKE ignores the case of A-Z, so a word in plain ASCII needs no
+    lower() (the app's Unicode lower(), called from Python for every row, made searching 100,000
+    people five times slower); other words compare lower-cased."""
     if word.isascii():
         return column
     return func.lower(column)
@@ -36,10 +36,11 @@ def _word_condition(word: str, dialect: str):
     like = f"%{escape_like(word.lower())}%"
     if dialect == "postgresql" and len(word) >= 3:
         return person_search_text().like(like, escape="\\")
+    columns = (Person.first_name, Person.last_name, Person.preferred_name)
     if dialect == "sqlite":
-        names = [_caseless(column, word) for column in (Person.first_name, Person.last_name, Person.preferred_name)]
+        names = [_sqlite_caseless(column, word) for column in columns]
     else:
-        names = [func.lower(column) for column in (Person.first_name, Person.last_name, Person.preferred_name)]
+        names = [func.lower(column) for column in columns]
     return or_(*(name.like(like, escape="\\") for name in names), Person.email.like(like, escape="\\"))
 
 
