@@ -41,6 +41,13 @@ def format_time(value: time | None) -> str:
     return value.strftime("%-I:%M%p").replace("AM", "am").replace("PM", "pm").replace(":00", "")
 
 
+def people_count(total: int, more: bool = False) -> str:
+    """ "1 person", "2,345 people", or "more than 10,000 people" for a count that stopped there."""
+    if more:
+        return f"more than {total:,} people"
+    return f"{total:,} {'person' if total == 1 else 'people'}"
+
+
 def url_with(**changes) -> str:
     """The current page's URL with some query parameters changed (pagination, sorting)."""
     args = request.args.to_dict(flat=False)
@@ -68,7 +75,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
-    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, time=format_time, phone=format_phone)
+    app.jinja_env.filters.update(
+        date=format_date, datetime=format_datetime, time=format_time, phone=format_phone, people=people_count
+    )
     app.jinja_env.globals.update(url_with=url_with, permissions=permissions)
 
     @app.context_processor

@@ -38,7 +38,7 @@ from crm.models.enums import (
     TagCategory,
 )
 from crm.models.person import may_contact_now
-from crm.queries.pagination import Page, page_items
+from crm.queries.pagination import Page, bounded_count, count_limit, page_items
 from crm.queries.people import has_type, name_order, text_condition
 
 # The parameter names, in the order a description of a search lists them.
@@ -545,11 +545,13 @@ def find_people_page(
     *,
     clamp: bool = True,
     loading: Callable[[Select], Select] | None = None,
+    bounded: bool = False,
 ) -> Page:
     """One page of `find_people_query`'s people (with what the results table shows), and how
     many match. A page past the end shows the last page (`clamp`, as pagination.paginate);
     `loading` says what to load with each person (by default what the results table shows;
-    the API loads what its JSON needs).
+    the API loads what its JSON needs); `bounded` counts at most `count_limit` matches, as
+    pagination.paginate does.
 
     Fair spread lists the people never asked first, by name, then everyone else by when they
     were last asked. Working out when someone was last asked reads all their participations,
@@ -559,7 +561,8 @@ def find_people_page(
     today = dt.date.today()
     conditions = _conditions(filters, today, now)
     load = loading or with_list_loading
-    total = count_people(filters, today=today, now=now)
+    limit = count_limit(page, per_page) if bounded else None
+    total, more = bounded_count(_counting_query(filters, today, now), limit)
     if clamp:
         page = min(page, max(1, math.ceil(total / per_page)))
     offset = (page - 1) * per_page
@@ -567,12 +570,12 @@ def find_people_page(
         query = load(find_people_query(filters, today=today, now=now))
         # Sorted by name, the page's ids come from a walk along the name index.
         key = Person.id if filters.sort == "name" else None
-        return Page(page_items(query, per_page, offset, key=key), page, per_page, total)
+        return Page(page_items(query, per_page, offset, key=key), page, per_page, total, more)
 
     never = _never_asked()
     first = select(Person).where(*conditions, never).order_by(*_by_name(filters))
     items = page_items(load(first), per_page, offset, key=Person.id)
-    if len(items) < per_page and offset + len(items) < total:
+    if len(items) < per_page and (offset + len(items) < total or more):
         # The page reaches past the people never asked: how many there are is known when this
         # page holds the last of them, and otherwise counted.
         if items or not offset:
@@ -581,7 +584,7 @@ def find_people_page(
             never_asked = db.session.scalar(select(func.count()).select_from(Person).where(*conditions, never)) or 0
         rest = _asked_in_order(conditions, ~never)
         items += page_items(load(rest), per_page - len(items), max(0, offset - never_asked))
-    return Page(items, page, per_page, total)
+    return Page(items, page, per_page, total, more)
 
 
 def _asked_in_order(conditions: list, asked) -> Select:
@@ -592,11 +595,22 @@ def _asked_in_order(conditions: list, asked) -> Select:
     return _grouped_order(query, "fair", [*conditions, asked])
 
 
-def count_people(filters: Filters, *, today: dt.date | None = None, now: dt.datetime | None = None) -> int:
-    """How many people match: one COUNT, without the sort."""
+def _counting_query(filters: Filters, today: dt.date, now: dt.datetime) -> Select:
+    """The matching people's ids, unsorted, with the conditions written for counting."""
+    return select(Person.id).where(*_conditions(filters, today, now, counting=True))
+
+
+def count_people(
+    filters: Filters,
+    *,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
+    limit: int | None = None,
+) -> tuple[int, bool]:
+    """How many people match (one COUNT, without the sort), and whether there are more: with a
+    `limit` (COUNT_LIMIT on screens), at most that many are counted."""
     now = now or dt.datetime.now(dt.UTC)
-    conditions = _conditions(filters, today or dt.date.today(), now, counting=True)
-    return db.session.scalar(select(func.count()).select_from(Person).where(*conditions)) or 0
+    return bounded_count(_counting_query(filters, today or dt.date.today(), now), limit)
 
 
 def with_list_loading(query: Select) -> Select:

@@ -6,11 +6,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 
 from crm.extensions import db
 
 MAX_PER_PAGE = 200
+# Lists of people count their matches exactly up to this many, then say "more than 10,000": a
+# count must visit every match, so an exact figure for a broad filter would cost more the more
+# people the programme holds, on every page of it. (The reports and the API count exactly.)
+COUNT_LIMIT = 10_000
 
 
 @dataclass
@@ -19,6 +23,8 @@ class Page:
     page: int
     per_page: int
     total: int
+    # The count stopped at `total`: there are more matches than that ("more than 10,000").
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -30,7 +36,7 @@ class Page:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.page < self.pages or self.more
 
     @property
     def first(self) -> int:
@@ -47,7 +53,8 @@ class Page:
         shown = sorted(
             {
                 *range(1, min(edge, pages) + 1),
-                *range(max(1, pages - edge + 1), pages + 1),
+                # The last page is known only when every match was counted.
+                *(() if self.more else range(max(1, pages - edge + 1), pages + 1)),
                 *range(max(1, self.page - around), min(pages, self.page + around) + 1),
             }
         )
@@ -57,6 +64,8 @@ class Page:
                 yield None
             yield number
             last_shown = number
+        if self.more:
+            yield None
 
 
 def parse_page_args(args, default_per_page: int = 25) -> tuple[int, int]:
@@ -81,18 +90,43 @@ def paginate(
     scalars: bool = True,
     clamp: bool = True,
     key: ColumnElement | None = None,
+    bounded: bool = False,
 ) -> Page:
     """Run one count and one page query. A page past the end shows the last page (`clamp`, for
     people following an old link), or is empty (for API clients that page until no items).
 
     With `key` (the primary key of the rows `query` selects), the page query first finds the
     page's keys, then fetches those rows: skipping to a deep page then walks only an index in
-    the query's order (when one matches it), not every row before the page."""
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    the query's order (when one matches it), not every row before the page.
+
+    `bounded` counts only up to `count_limit` (see COUNT_LIMIT); the page then says whether
+    there are `more`."""
+    limit = count_limit(page, per_page) if bounded else None
+    total, more = bounded_count(query, limit)
     if clamp:
         page = min(page, max(1, math.ceil(total / per_page)))
     items = page_items(query, per_page, (page - 1) * per_page, scalars=scalars, key=key)
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    return Page(items=items, page=page, per_page=per_page, total=total, more=more)
+
+
+def count_limit(page: int, per_page: int) -> int:
+    """How far a bounded count goes for `page`: COUNT_LIMIT, or further for a deep page, so the
+    pager still knows the two pages after it."""
+    return max(COUNT_LIMIT, (page + 2) * per_page)
+
+
+def bounded_count(query: Select, limit: int | None) -> tuple[int, bool]:
+    """How many rows `query` gives, and whether there are more than that: with a `limit`, at
+    most `limit` rows are counted (one more is read to know whether others follow)."""
+    inner = query.order_by(None)
+    if limit is not None:
+        # Only whether each row exists: a limited subquery is not merged into the count, so
+        # selecting the rows' columns would make the database read them.
+        inner = inner.with_only_columns(literal(1), maintain_column_froms=True).limit(limit + 1)
+    counted = db.session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+    if limit is not None and counted > limit:
+        return limit, True
+    return counted, False
 
 
 def page_items(

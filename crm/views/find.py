@@ -28,7 +28,7 @@ from crm.queries.find_people import (
     parse_filters,
     person_row_facts,
 )
-from crm.queries.pagination import parse_page_args
+from crm.queries.pagination import COUNT_LIMIT, parse_page_args
 from crm.services import exports
 from crm.services import saved_searches as saved_service
 from crm.services.errors import InvalidInput
@@ -110,7 +110,7 @@ def index():
     results = None
     facts = {}
     if not errors:
-        results = find_people_page(filters, page, per_page)
+        results = find_people_page(filters, page, per_page, bounded=True)
         facts = person_row_facts([p.id for p in results.items])
     can_invite = INVITE_ENDPOINT in current_app.view_functions and can(current_user, INVITATIONS_SEND)
     return render_template(
@@ -168,7 +168,8 @@ def count():
     filters, errors = _current_filters()
     if errors:
         return jsonify({"count": None, "errors": errors}), 422
-    return jsonify({"count": count_people(filters)})
+    total, more = count_people(filters, limit=COUNT_LIMIT)
+    return jsonify({"count": total, "more": more})
 
 
 @bp.post("/find/save")
@@ -203,7 +204,7 @@ def saved():
     for saved_search in searches:
         filters, errors = parse_filters(saved_search.filters)
         # A search whose tag, ward or theme has since been removed cannot be counted as it was.
-        rows.append((saved_search, None if errors else count_people(filters), errors))
+        rows.append((saved_search, None if errors else count_people(filters, limit=COUNT_LIMIT), errors))
     return render_template("find/saved.html", rows=rows, total=total, shown=SAVED_SHOWN, confirm_form=EmptyForm())
 
 
@@ -219,11 +220,13 @@ def invite_saved():
     sessions = _upcoming_sessions()
     chosen_id = request.args.get("session_id", "")
     chosen = next((s for s in sessions if chosen_id.isdigit() and s.id == int(chosen_id)), None)
+    count, more = (None, False) if errors else count_people(filters, limit=COUNT_LIMIT)
     return render_template(
         "find/invite_saved.html",
         saved=saved,
         errors=errors,
-        count=None if errors else count_people(filters),
+        count=count,
+        more=more,
         hidden_filters=[] if errors else [(n, v) for n, values in filters.params().items() for v in values],
         sessions=sessions,
         chosen=chosen,

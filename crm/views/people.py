@@ -51,7 +51,7 @@ def index():
         wards=ward_ids,
         status=request.args.get("status") or None,
     )
-    results = paginate(query, page, per_page, key=Person.id)
+    results = paginate(query, page, per_page, key=Person.id, bounded=True)
     return render_template(
         "people/index.html",
         results=results,

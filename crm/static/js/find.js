@@ -21,8 +21,11 @@ if (form && heading && window.fetch && window.URLSearchParams) {
         heading.textContent = 'Check the filters'
         return
       }
-      const { count } = await response.json()
-      heading.textContent = `${count} ${count === 1 ? 'person' : 'people'} (apply the filters to see them)`
+      const { count, more } = await response.json()
+      const people = more
+        ? `More than ${count.toLocaleString('en-GB')} people`
+        : `${count.toLocaleString('en-GB')} ${count === 1 ? 'person' : 'people'}`
+      heading.textContent = `${people} (apply the filters to see them)`
     } catch {
       // Offline or signed out: the count stays as the page showed it.
     }
