@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from crm.models.person import is_sqlite_search_table
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -55,7 +57,9 @@ def include_object(obj, name, type_, reflected, compare_to):
     """Leave out of autogenerate the indexes made for one database only (`info["only_on"]`, such
     as PostgreSQL's trigram index on people's search text): PostgreSQL gives their expression
     back rewritten, so they would always look changed. tests/test_migrations.py compares them
-    in PostgreSQL's own words instead."""
+    in PostgreSQL's own words instead. Leave out SQLite's full-text search tables too."""
+    if type_ == "table" and reflected and is_sqlite_search_table(name):
+        return False
     if type_ == "index":
         only_on = {
             index.name

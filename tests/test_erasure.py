@@ -7,8 +7,13 @@ import datetime as dt
 import json
 
 import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from crm import create_app
+from crm.config import TestConfig
+from crm.extensions import db
 from crm.models import (
     Affiliation,
     AuditEvent,
@@ -157,6 +162,34 @@ def attended_counts(db):
             .group_by(Participation.session_id, PersonTypeLink.type, Person.ward_id, Participation.status)
         ).all()
     )
+
+
+def test_an_anonymised_name_leaves_nothing_in_sqlites_search_index(fresh_database_url):
+    """SQLite's full-text index keeps a removed name's trigrams, marked deleted, until its parts
+    are merged: anonymising merges them, so not one trigram of the old name is left. (Real
+    commits in a database of its own: within one transaction SQLite never writes them.)"""
+    if not fresh_database_url.startswith("sqlite"):
+        pytest.skip("SQLite's full-text table; PostgreSQL's index is kept by PostgreSQL")
+    app = create_app(TestConfig(SQLALCHEMY_DATABASE_URI=fresh_database_url))
+    trigrams = [b"qzj", b"zjx", b"jxk", b"xkv", b"wqp", b"qpm", b"pmv", b"mvb"]
+
+    def left() -> list[bytes]:
+        blocks = b"".join(block or b"" for block in db.session.scalars(sa.text("SELECT block FROM people_search_data")))
+        return [trigram for trigram in trigrams if trigram in blocks]
+
+    with app.app_context():
+        upgrade()
+        # Enough people that SQLite does not happen to merge the index's parts on the next write.
+        db.session.execute(sa.insert(Person), [{"first_name": f"Someone{n}", "last_name": "Else"} for n in range(3000)])
+        person = Person(first_name="Qzjxkv", last_name="Wqpmvb")
+        db.session.add(person)
+        admin = UserFactory(role=Role.ADMIN)
+        db.session.commit()
+        assert left()  # the index holds the name
+        erase_person(person, admin)
+        db.session.commit()
+        assert left() == []
+        db.engine.dispose()
 
 
 def test_every_table_linking_to_people_has_an_erasure_rule():

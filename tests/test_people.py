@@ -10,6 +10,7 @@ import pytest
 from crm.consent import LONDON, STANDARD_WORDING, uk_today
 from crm.models import Affiliation, AuditEvent, Consent, Person, Ward
 from crm.models.enums import AuditAction, ConsentMethod, ConsentPurpose, PersonType, Role
+from crm.services.erasure import erase_person
 from tests.conftest import count_queries, csrf_token
 from tests.factories import ConsentFactory, OrganisationFactory, PersonFactory, TagFactory
 
@@ -195,6 +196,43 @@ def test_search_looks_in_each_name_and_the_email_but_never_across_two(people_sea
     assert found("nsmith") == set()
     assert found("ngjo") == set()
     assert found("smitha") == set()
+
+
+def test_search_follows_every_change_to_a_name_at_once(people_search, client, login_as, db):
+    """The search's index (a trigram table on SQLite, kept by triggers) changes with the person:
+    a new name is found and the old one is not, and nobody is found once anonymised or deleted."""
+    admin = login_as(Role.ADMIN)
+    grace = PersonFactory(first_name="Grace", last_name="Hopper", email=None, preferred_name=None)
+    other = PersonFactory(first_name="Seán", last_name="O'Brien-Ødegård", email=None, preferred_name=None)
+    db.session.commit()
+
+    def found(query: str) -> bool:
+        response = people_search(query)
+        assert response.status_code == 200, query
+        return "Grace" in response.get_data(as_text=True)
+
+    assert found("hopper")
+    grace.last_name = "Murray"
+    db.session.commit()
+    assert not found("hopper") and found("MURRAY") and found("grace murr")
+    grace.preferred_name = "Amazing"
+    grace.email = "g.murray@example.org"
+    db.session.commit()
+    assert found("amazing") and found("g.murray@")
+
+    # Quotes, apostrophes and LIKE's wildcards are typed text, found as written.
+    page = people_search("o'brien-ødeg").get_data(as_text=True)
+    assert "Seán O&#39;Brien-Ødegård" in page
+    for text in ('o"brien', "o%brien", "o_brien", '"', "***", "AND OR NOT"):
+        response = people_search(text)
+        assert response.status_code == 200 and "O&#39;Brien" not in response.get_data(as_text=True), text
+
+    erase_person(grace, admin)
+    db.session.commit()
+    assert not found("murray") and not found("amazing") and not found("g.murray")
+    db.session.delete(other)
+    db.session.commit()
+    assert "O&#39;Brien" not in people_search("brien").get_data(as_text=True)
 
 
 def test_people_list_filters_and_paginates(client, login_as, db):

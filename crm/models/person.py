@@ -17,8 +17,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    column,
     func,
     literal_column,
+    table,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -126,6 +128,19 @@ class Person(TimestampMixin, db.Model):
 # Lists of people sort by name as search_people does (lower-cased surname, first name, then id):
 # with this index a page of the list, however deep, is a walk along it instead of a sort of everyone.
 Index("ix_people_name_order", func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+
+
+# On SQLite, each person's search text (as person_search_text(), but not lower-cased: the trigram
+# tokenizer ignores case itself, Unicode included) in an FTS5 table under the person's id, kept in
+# step with people by triggers (migration 7c1e3a5b9d2f). FTS5 stores it in tables named after it.
+# Not a model: SQLAlchemy cannot describe a virtual table, and PostgreSQL has none. (The hidden
+# column named after the table takes FTS5's commands, such as 'optimize'.)
+PEOPLE_SEARCH = table("people_search", column("rowid"), column("search_text"), column("people_search"))
+
+
+def is_sqlite_search_table(name: str) -> bool:
+    """`name` is SQLite's full-text table of people's search text or one FTS5 keeps it in."""
+    return name == PEOPLE_SEARCH.name or name.startswith(f"{PEOPLE_SEARCH.name}_")
 
 
 def person_search_text() -> ColumnElement[str]:

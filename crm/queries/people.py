@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from crm.extensions import db
 from crm.models import Affiliation, Consent, Person, PersonTypeLink, Tag, person_tags
 from crm.models.enums import PersonStatus, PersonType
-from crm.models.person import may_contact_now, person_search_text
+from crm.models.person import PEOPLE_SEARCH, may_contact_now, person_search_text
 from crm.validation import phone_search_forms
 
 
@@ -29,13 +29,23 @@ def _sqlite_caseless(column, word: str):
     return func.lower(column)
 
 
+def _phrase(word: str) -> str:
+    """`word` as an FTS5 phrase: every character taken literally (a double quote doubled). In a
+    trigram table a phrase matches wherever the word appears inside the text."""
+    return '"' + word.replace('"', '""') + '"'
+
+
 def _word_condition(word: str, dialect: str):
-    """The person's names or email contain `word`, whatever its case. On PostgreSQL a word of
-    three or more characters is looked up in the trigram index of person_search_text (a shorter
-    one has no trigram to look up, and is compared column by column as on SQLite)."""
+    """The person's names or email contain `word`, whatever its case. A word of three or more
+    characters is looked up in a trigram index of person_search_text (PostgreSQL's pg_trgm
+    index, SQLite's FTS5 table); a shorter one has no trigram to look up, and is compared
+    column by column."""
     like = f"%{escape_like(word.lower())}%"
     if dialect == "postgresql" and len(word) >= 3:
         return person_search_text().like(like, escape="\\")
+    if dialect == "sqlite" and len(word) >= 3:
+        matching = PEOPLE_SEARCH.c.search_text.op("MATCH")(_phrase(word))
+        return Person.id.in_(select(PEOPLE_SEARCH.c.rowid).where(matching))
     columns = (Person.first_name, Person.last_name, Person.preferred_name)
     if dialect == "sqlite":
         names = [_sqlite_caseless(column, word) for column in columns]

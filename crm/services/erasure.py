@@ -32,6 +32,7 @@ from crm.models import (
 )
 from crm.models.base import utcnow
 from crm.models.enums import AuditAction, MessageStatus, PersonStatus
+from crm.models.person import PEOPLE_SEARCH
 from crm.queries.feedback import responses_signed_by
 from crm.services.equality import remove_equality
 from crm.services.errors import InvalidInput
@@ -190,11 +191,20 @@ def anonymise_people(person_ids: Sequence[int], actor, *, detail: str) -> int:
                 for person_id in chunk
             ],
         )
+    _merge_search_index()
     # Objects already loaded in this session must not write their old values back.
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, _WRITTEN):
             db.session.expire(obj)
     return len(ids)
+
+
+def _merge_search_index() -> None:
+    """On SQLite, rewrite the full-text index of people's search text in one piece (about a
+    quarter of a second at 100,000 people): until its parts are merged, it still holds the
+    trigrams of the names just removed, only marked as deleted."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(insert(PEOPLE_SEARCH).values(people_search="optimize"))
 
 
 def erase_person(person: Person, actor, *, detail: str = "anonymised on request") -> None:
