@@ -23,6 +23,11 @@ UNUSUAL_CHARACTER_MESSAGE = "Remove the unusual character from this field"
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+def without_control_characters(text: str) -> str:
+    """`text` with each control character made a space (in search text they only separate words)."""
+    return _CONTROL_CHARACTER.sub(" ", text)
+
+
 def has_control_character(value: object) -> bool:
     return isinstance(value, str) and _CONTROL_CHARACTER.search(value) is not None
 

@@ -41,7 +41,7 @@ def page_links(html: str) -> list[str]:
     return re.findall(r'class="govuk-link govuk-pagination__link" href="[^"]*page=(\d+)', html)
 
 
-def test_a_long_list_says_more_than_the_limit_and_still_pages_on(client, login_as, small_limit, volunteers):
+def test_a_long_list_says_more_than_the_limit_and_still_pages_on(client, login_as, small_limit, volunteers, db):
     login_as(Role.CHAMPION)
     first = client.get("/people/", query_string={"per_page": 2}).get_data(as_text=True)
     assert showing(first) == "Showing 1 to 2 of more than 6 results"
@@ -51,17 +51,25 @@ def test_a_long_list_says_more_than_the_limit_and_still_pages_on(client, login_a
     assert 'rel="next"' in first
 
     # A deeper page counts far enough to know the two pages after it.
+    # It still says "more than 6", as the first page does.
     third = client.get("/people/", query_string={"per_page": 2, "page": 3}).get_data(as_text=True)
-    assert showing(third) == "Showing 5 to 6 of more than 10 results"
+    assert showing(third) == "Showing 5 to 6 of more than 6 results"
     assert "Volunteer04 Smith" in third
     assert set(page_links(third)) == {"1", "2", "3", "4", "5"}
-    # Near the end every match is counted, so the total is exact again and Next stops.
+    # Near the end every match is counted, so the pager shows the last page and Next stops.
     last = client.get("/people/", query_string={"per_page": 2, "page": 6}).get_data(as_text=True)
-    assert showing(last) == "Showing 11 to 12 of 12 results"
+    assert showing(last) == "Showing 11 to 12 of more than 6 results"
     assert "Volunteer11 Smith" in last and 'rel="next"' not in last
+    assert set(page_links(last)) == {"1", "4", "5", "6"}
+    # A page number too large for any list (or for the database's integers) shows the last page.
+    huge = client.get("/people/", query_string={"per_page": 2, "page": 10**30})
+    assert huge.status_code == 200 and showing(huge.get_data(as_text=True)) == "Showing 11 to 12 of more than 6 results"
     # Under the limit, exact as always.
-    exact = client.get("/people/", query_string={"per_page": 5, "type": "volunteer"}).get_data(as_text=True)
-    assert showing(exact) == "Showing 1 to 5 of 12 results"
+    for number in range(3):
+        PersonFactory(first_name=f"Professional{number}", last_name="Jones", types=[PersonType.PROFESSIONAL])
+    db.session.commit()
+    exact = client.get("/people/", query_string={"per_page": 2, "type": "professional"}).get_data(as_text=True)
+    assert showing(exact) == "Showing 1 to 2 of 3 results"
 
 
 def test_the_count_reads_no_more_rows_than_the_limit(db, volunteers):
@@ -92,9 +100,13 @@ def test_find_people_says_more_than_the_limit_everywhere_it_counts(client, login
     assert client.get("/find/count?type=volunteer").get_json() == {"count": 6, "more": True}
     # A narrower search is counted exactly.
     assert client.get("/find/count?type=professional").get_json() == {"count": 0, "more": False}
-    # Deeper pages count on past the limit, far enough to know the two pages after them.
-    deeper = client.get("/find", query_string={"type": "volunteer", "per_page": 2, "page": 5})
-    assert re.search(r'id="find-count"[^>]*>12 people<', deeper.get_data(as_text=True))
+    # Deeper pages count on past the limit for their pager, but say what the first page says.
+    deeper = client.get("/find", query_string={"type": "volunteer", "per_page": 2, "page": 5}).get_data(as_text=True)
+    assert re.search(r'id="find-count"[^>]*>More than 6 people<', deeper)
+    assert "Select all matching people (more than 6)" in deeper
+    assert "Volunteer08 Smith" in deeper
+    huge = client.get("/find", query_string={"type": "volunteer", "per_page": 2, "page": 10**30})
+    assert huge.status_code == 200 and "Volunteer11 Smith" in huge.get_data(as_text=True)
 
     db.session.add(SavedSearch(name="All volunteers", filters={"type": ["volunteer"]}))
     db.session.commit()

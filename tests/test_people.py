@@ -6,10 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 
 from crm.consent import LONDON, STANDARD_WORDING, uk_today
 from crm.models import Affiliation, AuditEvent, Consent, Person, Ward
 from crm.models.enums import AuditAction, ConsentMethod, ConsentPurpose, PersonType, Role
+from crm.models.person import PEOPLE_SEARCH, person_search_text
 from crm.services.erasure import erase_person
 from tests.conftest import count_queries, csrf_token
 from tests.factories import ConsentFactory, OrganisationFactory, PersonFactory, TagFactory
@@ -227,12 +230,32 @@ def test_search_follows_every_change_to_a_name_at_once(people_search, client, lo
         response = people_search(text)
         assert response.status_code == 200 and "O&#39;Brien" not in response.get_data(as_text=True), text
 
+    # Control characters (a NUL ends SQLite's full-text query) only separate words.
+    for text in ("gra\x00", "\x00grace", "grace\x00murray", "\x00\x01"):
+        response = people_search(text)
+        assert response.status_code == 200, repr(text)
+    assert found("grace\x00murray") and found("\x00grace")
+
     erase_person(grace, admin)
     db.session.commit()
     assert not found("murray") and not found("amazing") and not found("g.murray")
     db.session.delete(other)
     db.session.commit()
     assert "O&#39;Brien" not in people_search("brien").get_data(as_text=True)
+
+
+def test_sqlites_search_index_holds_each_persons_search_text(db):
+    """The triggers write the same text the PostgreSQL index reads (person_search_text)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's full-text table")
+    people = [PersonFactory() for _ in range(20)]
+    people.append(PersonFactory(preferred_name=None, email=None))
+    db.session.commit()
+    people[0].preferred_name, people[1].email = "Renamed", "changed@example.org"
+    db.session.commit()
+    indexed = dict(db.session.execute(sa_select(PEOPLE_SEARCH.c.rowid, func.lower(PEOPLE_SEARCH.c.search_text))).all())
+    expected = dict(db.session.execute(sa_select(Person.id, person_search_text())).all())
+    assert indexed == expected and len(expected) == 21
 
 
 def test_people_list_filters_and_paginates(client, login_as, db):

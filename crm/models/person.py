@@ -133,6 +133,8 @@ Index("ix_people_name_order", func.lower(Person.last_name), func.lower(Person.fi
 # On SQLite, each person's search text (as person_search_text(), but not lower-cased: the trigram
 # tokenizer ignores case itself, Unicode included) in an FTS5 table under the person's id, kept in
 # step with people by triggers (migration 7c1e3a5b9d2f). FTS5 stores it in tables named after it.
+# A later migration that rebuilds `people` on SQLite (batch_alter_table) drops those triggers and
+# must create them again; tests/test_migrations.py checks they exist.
 # Not a model: SQLAlchemy cannot describe a virtual table, and PostgreSQL has none. (The hidden
 # column named after the table takes FTS5's commands, such as 'optimize'.)
 PEOPLE_SEARCH = table("people_search", column("rowid"), column("search_text"), column("people_search"))
@@ -161,8 +163,8 @@ def person_search_text() -> ColumnElement[str]:
 
 
 # On PostgreSQL, that string indexed by its trigrams (the pg_trgm extension): `LIKE '%word%'` for a
-# word of three or more characters is then an index search, not a scan of everyone. SQLite has no
-# such index; it scans, quickly enough with its own caseless LIKE (crm.queries.people).
+# word of three or more characters is then an index search, not a scan of everyone. SQLite has its
+# own trigram index of the same text instead (PEOPLE_SEARCH, above).
 Index(
     "ix_people_search_text",
     person_search_text().label("search_text"),

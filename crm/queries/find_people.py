@@ -38,6 +38,7 @@ from crm.models.enums import (
     TagCategory,
 )
 from crm.models.person import may_contact_now
+from crm.queries import pagination
 from crm.queries.pagination import Page, bounded_count, count_limit, page_items
 from crm.queries.people import has_type, name_order, text_condition
 
@@ -562,6 +563,7 @@ def find_people_page(
     conditions = _conditions(filters, today, now)
     load = loading or with_list_loading
     limit = count_limit(page, per_page) if bounded else None
+    exact_up_to = pagination.COUNT_LIMIT if bounded else None
     total, more = bounded_count(_counting_query(filters, today, now), limit)
     if clamp:
         page = min(page, max(1, math.ceil(total / per_page)))
@@ -570,7 +572,7 @@ def find_people_page(
         query = load(find_people_query(filters, today=today, now=now))
         # Sorted by name, the page's ids come from a walk along the name index.
         key = Person.id if filters.sort == "name" else None
-        return Page(page_items(query, per_page, offset, key=key), page, per_page, total, more)
+        return Page(page_items(query, per_page, offset, key=key), page, per_page, total, more, exact_up_to)
 
     never = _never_asked()
     first = select(Person).where(*conditions, never).order_by(*_by_name(filters))
@@ -584,7 +586,7 @@ def find_people_page(
             never_asked = db.session.scalar(select(func.count()).select_from(Person).where(*conditions, never)) or 0
         rest = _asked_in_order(conditions, ~never)
         items += page_items(load(rest), per_page - len(items), max(0, offset - never_asked))
-    return Page(items, page, per_page, total, more)
+    return Page(items, page, per_page, total, more, exact_up_to)
 
 
 def _asked_in_order(conditions: list, asked) -> Select:

@@ -11,6 +11,9 @@ from sqlalchemy import ColumnElement, Select, func, literal, select
 from crm.extensions import db
 
 MAX_PER_PAGE = 200
+# No list has a million pages; a larger number in an address is read as this (then clamped to
+# the last page), so no count or offset built from it can overflow the database's integers.
+MAX_PAGE = 1_000_000
 # Lists of people count their matches exactly up to this many, then say "more than 10,000": a
 # count must visit every match, so an exact figure for a broad filter would cost more the more
 # people the programme holds, on every page of it. (The reports and the API count exactly.)
@@ -25,6 +28,18 @@ class Page:
     total: int
     # The count stopped at `total`: there are more matches than that ("more than 10,000").
     more: bool = False
+    # For a bounded list, the largest total it states exactly (COUNT_LIMIT): a deep page counts
+    # further for its pager, but says "more than 10,000" as the first page does.
+    exact_up_to: int | None = None
+
+    @property
+    def shown_total(self) -> int:
+        """The total to state: `total`, or the limit with `shown_more` once past it."""
+        return self.exact_up_to if self.shown_more and self.exact_up_to is not None else self.total
+
+    @property
+    def shown_more(self) -> bool:
+        return self.more or (self.exact_up_to is not None and self.total > self.exact_up_to)
 
     @property
     def pages(self) -> int:
@@ -77,7 +92,7 @@ def parse_page_args(args, default_per_page: int = 25) -> tuple[int, int]:
         except (TypeError, ValueError):
             return default
 
-    page = max(1, number("page", 1))
+    page = min(MAX_PAGE, max(1, number("page", 1)))
     per_page = min(MAX_PER_PAGE, max(1, number("per_page", default_per_page)))
     return page, per_page
 
@@ -106,7 +121,8 @@ def paginate(
     if clamp:
         page = min(page, max(1, math.ceil(total / per_page)))
     items = page_items(query, per_page, (page - 1) * per_page, scalars=scalars, key=key)
-    return Page(items=items, page=page, per_page=per_page, total=total, more=more)
+    exact_up_to = COUNT_LIMIT if bounded else None
+    return Page(items=items, page=page, per_page=per_page, total=total, more=more, exact_up_to=exact_up_to)
 
 
 def count_limit(page: int, per_page: int) -> int:

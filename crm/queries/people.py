@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from crm.extensions import db
 from crm.models import Affiliation, Consent, Person, PersonTypeLink, Tag, person_tags
 from crm.models.enums import PersonStatus, PersonType
 from crm.models.person import PEOPLE_SEARCH, may_contact_now, person_search_text
-from crm.validation import phone_search_forms
+from crm.validation import phone_search_forms, without_control_characters
 
 
 def escape_like(text: str) -> str:
@@ -58,7 +58,11 @@ def text_condition(text: str):
     """People whose names or email contain every typed word, whatever its case, or whose phone
     contains the typed digits (07… or +44… alike)."""
     dialect = db.session.get_bind().dialect.name
-    match = and_(*(_word_condition(word, dialect) for word in text.split()))
+    # A NUL would end SQLite's full-text query early (and PostgreSQL refuses it in text).
+    words = without_control_characters(text).split()
+    if not words:
+        return true()  # nothing but control characters: no search, as for blank text
+    match = and_(*(_word_condition(word, dialect) for word in words))
     phone_forms = phone_search_forms(text)
     if phone_forms:
         match = or_(match, *(Person.phone.like(f"%{form}%") for form in phone_forms))
