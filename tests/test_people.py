@@ -191,6 +191,8 @@ def test_search_looks_in_each_name_and_the_email_but_never_across_two(people_sea
 
     assert found("smith") == {"Ann Smith"}  # last name, and email
     assert found("ann SMITH") == {"Ann Smith"}  # every word, each in its own part
+    assert found("smith an") == {"Ann Smith"}  # a long word and a short one together
+    assert found("smith nan jo") == set()  # every word must match the same person
     assert found("nan") == {"Ann Smith"}  # the preferred name
     assert found("a.smith@EXAMPLE") == {"Ann Smith"}  # the email
     assert found("jo") == {"Jo Ng"}  # a word too short for PostgreSQL's trigram index

@@ -35,17 +35,22 @@ def _phrase(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
+def _sqlite_words_condition(words: list[str]):
+    """On SQLite, the people whose search text contains every one of `words` (each of three or
+    more characters): one full-text query of phrases side by side (FTS5 reads that as AND),
+    which intersects the words' lists in the index."""
+    matching = PEOPLE_SEARCH.c.search_text.op("MATCH")(" ".join(_phrase(word) for word in words))
+    return Person.id.in_(select(PEOPLE_SEARCH.c.rowid).where(matching))
+
+
 def _word_condition(word: str, dialect: str):
     """The person's names or email contain `word`, whatever its case. A word of three or more
     characters is looked up in a trigram index of person_search_text (PostgreSQL's pg_trgm
-    index, SQLite's FTS5 table); a shorter one has no trigram to look up, and is compared
-    column by column."""
+    index here, SQLite's FTS5 table in _sqlite_words_condition); a shorter one has no trigram
+    to look up, and is compared column by column."""
     like = f"%{escape_like(word.lower())}%"
     if dialect == "postgresql" and len(word) >= 3:
         return person_search_text().like(like, escape="\\")
-    if dialect == "sqlite" and len(word) >= 3:
-        matching = PEOPLE_SEARCH.c.search_text.op("MATCH")(_phrase(word))
-        return Person.id.in_(select(PEOPLE_SEARCH.c.rowid).where(matching))
     columns = (Person.first_name, Person.last_name, Person.preferred_name)
     if dialect == "sqlite":
         names = [_sqlite_caseless(column, word) for column in columns]
@@ -62,7 +67,10 @@ def text_condition(text: str):
     words = without_control_characters(text).split()
     if not words:
         return true()  # nothing but control characters: no search, as for blank text
-    match = and_(*(_word_condition(word, dialect) for word in words))
+    indexed = [word for word in words if len(word) >= 3] if dialect == "sqlite" else []
+    conditions = [_sqlite_words_condition(indexed)] if indexed else []
+    conditions += [_word_condition(word, dialect) for word in words if word not in indexed]
+    match = and_(*conditions)
     phone_forms = phone_search_forms(text)
     if phone_forms:
         match = or_(match, *(Person.phone.like(f"%{form}%") for form in phone_forms))
