@@ -20,7 +20,6 @@ LIMIT = 6
 @pytest.fixture
 def small_limit(monkeypatch):
     monkeypatch.setattr(pagination, "COUNT_LIMIT", LIMIT)
-    monkeypatch.setattr("crm.views.find.COUNT_LIMIT", LIMIT)
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ from crm.models.enums import (
 )
 from crm.models.person import may_contact_now
 from crm.queries import pagination
-from crm.queries.pagination import Page, bounded_count, count_limit, page_items
+from crm.queries.pagination import Page, bounded_count, count_for_page, page_items
 from crm.queries.people import has_type, name_order, text_condition
 
 # The parameter names, in the order a description of a search lists them.
@@ -551,8 +551,7 @@ def find_people_page(
     """One page of `find_people_query`'s people (with what the results table shows), and how
     many match. A page past the end shows the last page (`clamp`, as pagination.paginate);
     `loading` says what to load with each person (by default what the results table shows;
-    the API loads what its JSON needs); `bounded` counts at most `count_limit` matches, as
-    pagination.paginate does.
+    the API loads what its JSON needs); `bounded` counts as pagination.paginate does.
 
     Fair spread lists the people never asked first, by name, then everyone else by when they
     were last asked. Working out when someone was last asked reads all their participations,
@@ -562,9 +561,7 @@ def find_people_page(
     today = dt.date.today()
     conditions = _conditions(filters, today, now)
     load = loading or with_list_loading
-    limit = count_limit(page, per_page) if bounded else None
-    exact_up_to = pagination.COUNT_LIMIT if bounded else None
-    total, more = bounded_count(_counting_query(filters, today, now), limit)
+    total, more, exact_up_to = count_for_page(_counting_query(filters, today, now), page, per_page, bounded=bounded)
     if clamp:
         page = min(page, max(1, math.ceil(total / per_page)))
     offset = (page - 1) * per_page
@@ -607,11 +604,12 @@ def count_people(
     *,
     today: dt.date | None = None,
     now: dt.datetime | None = None,
-    limit: int | None = None,
+    bounded: bool = False,
 ) -> tuple[int, bool]:
-    """How many people match (one COUNT, without the sort), and whether there are more: with a
-    `limit` (COUNT_LIMIT on screens), at most that many are counted."""
+    """How many people match (one COUNT, without the sort), and whether there are more:
+    `bounded` (on screens) counts at most pagination.COUNT_LIMIT."""
     now = now or dt.datetime.now(dt.UTC)
+    limit = pagination.COUNT_LIMIT if bounded else None
     return bounded_count(_counting_query(filters, today or dt.date.today(), now), limit)
 
 

@@ -116,13 +116,20 @@ def paginate(
 
     `bounded` counts only up to `count_limit` (see COUNT_LIMIT); the page then says whether
     there are `more`."""
-    limit = count_limit(page, per_page) if bounded else None
-    total, more = bounded_count(query, limit)
+    total, more, exact_up_to = count_for_page(query, page, per_page, bounded=bounded)
     if clamp:
         page = min(page, max(1, math.ceil(total / per_page)))
     items = page_items(query, per_page, (page - 1) * per_page, scalars=scalars, key=key)
-    exact_up_to = COUNT_LIMIT if bounded else None
     return Page(items=items, page=page, per_page=per_page, total=total, more=more, exact_up_to=exact_up_to)
+
+
+def count_for_page(query: Select, page: int, per_page: int, *, bounded: bool) -> tuple[int, bool, int | None]:
+    """The rows `query` gives, counted for `page`: exactly, or (`bounded`) up to `count_limit`.
+    Returns the count, whether there are more, and the largest total the page states exactly
+    (Page.exact_up_to)."""
+    if not bounded:
+        return *bounded_count(query, None), None
+    return *bounded_count(query, count_limit(page, per_page)), COUNT_LIMIT
 
 
 def count_limit(page: int, per_page: int) -> int:

@@ -28,7 +28,7 @@ from crm.queries.find_people import (
     parse_filters,
     person_row_facts,
 )
-from crm.queries.pagination import COUNT_LIMIT, parse_page_args
+from crm.queries.pagination import parse_page_args
 from crm.services import exports
 from crm.services import saved_searches as saved_service
 from crm.services.errors import InvalidInput
@@ -168,7 +168,7 @@ def count():
     filters, errors = _current_filters()
     if errors:
         return jsonify({"count": None, "errors": errors}), 422
-    total, more = count_people(filters, limit=COUNT_LIMIT)
+    total, more = count_people(filters, bounded=True)
     return jsonify({"count": total, "more": more})
 
 
@@ -204,7 +204,8 @@ def saved():
     for saved_search in searches:
         filters, errors = parse_filters(saved_search.filters)
         # A search whose tag, ward or theme has since been removed cannot be counted as it was.
-        rows.append((saved_search, None if errors else count_people(filters, limit=COUNT_LIMIT), errors))
+        count, more = (None, False) if errors else count_people(filters, bounded=True)
+        rows.append((saved_search, count, more, errors))
     return render_template("find/saved.html", rows=rows, total=total, shown=SAVED_SHOWN, confirm_form=EmptyForm())
 
 
@@ -220,7 +221,7 @@ def invite_saved():
     sessions = _upcoming_sessions()
     chosen_id = request.args.get("session_id", "")
     chosen = next((s for s in sessions if chosen_id.isdigit() and s.id == int(chosen_id)), None)
-    count, more = (None, False) if errors else count_people(filters, limit=COUNT_LIMIT)
+    count, more = (None, False) if errors else count_people(filters, bounded=True)
     return render_template(
         "find/invite_saved.html",
         saved=saved,
